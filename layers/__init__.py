@@ -1,0 +1,1 @@
+"""The plans' spatial layouts as data tables plus small builders returning GeoDataFrames."""

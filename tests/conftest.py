@@ -1,0 +1,17 @@
+"""Shared fixtures: the real data in ../shared/data (read, never copied)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """Path of ../shared/data; skips nothing: the tests need it and CI provides it."""
+    assert SHARED_DATA.is_dir(), f"expected the shared data folder at {SHARED_DATA}"
+    return SHARED_DATA
