@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Set up a fresh machine for the test suite and run it: system packages (Chromium + CJK fonts for the
+# browser test, gdal-bin as an independent reader of exports), the project with its dev extras, pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
+fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || need+=(fonts-wqy-microhei)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing system packages: ${need[*]}" >&2
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+python3 -m pip install -q -e ".[dev]"
+exec python3 -m pytest "$@"
