@@ -1,0 +1,103 @@
+"""Named institutions the plans cite (data/facilities/*_institutions.csv), looked up by Chinese name or alias.
+
+Each CSV holds one row per place a plan names, with WGS84 lon/lat, the precision of that coordinate and
+how it was obtained.  Layer modules reference institutions by ``name_zh`` and never repeat coordinates.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from spatial.errors import InputFileError
+from spatial.settings import FACILITIES_DIR
+
+#: Columns every *_institutions.csv must have (``precision_m``, ``aliases``, ``notes`` are optional).
+REQUIRED: tuple[str, ...] = ("name_zh", "name_en", "kind", "tier", "lon", "lat", "location_source", "plan_refs")
+TIERS: tuple[str, ...] = ("tertiary", "secondary", "other", "planned")
+ALIAS_SEP = "|"
+#: A point stated this imprecise (or a planned site) is flagged ``geometry_approximate`` (same rule as layers/_common).
+APPROXIMATE_FROM_KM: float = 5.0
+_PRECISION = re.compile(r"precision\s*≈\s*([0-9]+(?:\.[0-9]+)?)\s*km")
+
+
+def read_institutions(path: Path) -> gpd.GeoDataFrame:
+    """Read and validate one institutions CSV (WGS84 lon/lat in degrees) into a point GeoDataFrame."""
+    frame = pd.read_csv(path, dtype={"name_zh": str, "aliases": str}, keep_default_na=False, na_values={"lon": [""], "lat": [""]})
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise InputFileError(f"{path}: missing column(s) {missing}; every institutions CSV needs {list(REQUIRED)}")
+    for i, row in frame.iterrows():
+        where = f"{path}, row {i + 2}"  # 1-based with the header as row 1, as a spreadsheet shows it
+        if not str(row["name_zh"]).strip():
+            raise InputFileError(f"{where}, column name_zh: empty name; give the institution's Chinese name")
+        for col, lo, hi in (("lon", -180.0, 180.0), ("lat", -90.0, 90.0)):
+            value = pd.to_numeric(row[col], errors="coerce")
+            if pd.isna(value) or not lo <= value <= hi:
+                raise InputFileError(f"{where}, column {col}: {row[col]!r} is not a WGS84 degree value in [{lo}, {hi}]")
+        if row["tier"] not in TIERS:
+            raise InputFileError(f"{where}, column tier: {row['tier']!r}; use one of {TIERS}")
+        if not str(row["location_source"]).strip():
+            raise InputFileError(f"{where}, column location_source: empty; say how the coordinate was obtained")
+    dupes = frame["name_zh"][frame["name_zh"].duplicated()].tolist()
+    if dupes:
+        raise InputFileError(f"{path}: name_zh listed more than once: {dupes}; keep one row per institution")
+    frame["lon"], frame["lat"] = frame["lon"].astype(float), frame["lat"].astype(float)
+    if "aliases" not in frame.columns:
+        frame["aliases"] = ""
+    frame["source_file"] = path.name
+    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")
+
+
+@lru_cache(maxsize=4)
+def _load(directory: Path) -> gpd.GeoDataFrame:
+    """All *_institutions.csv files in ``directory``, concatenated (cached per directory)."""
+    paths = sorted(directory.glob("*_institutions.csv"))
+    if not paths:
+        raise InputFileError(f"no *_institutions.csv in {directory}")
+    frames = [read_institutions(p) for p in paths]
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
+
+
+def institutions(*, directory: Path = FACILITIES_DIR) -> gpd.GeoDataFrame:
+    """Every named institution of every plan (one row per CSV row; ``source_file`` says which CSV)."""
+    return _load(Path(directory)).copy()
+
+
+def _names(row: pd.Series) -> set[str]:
+    """The name and aliases a row answers to."""
+    return {row["name_zh"], *(a.strip() for a in str(row["aliases"]).split(ALIAS_SEP) if a.strip())}
+
+
+def institution(name_zh: str, *, region: str | None = None, directory: Path = FACILITIES_DIR) -> pd.Series:
+    """The one institution row called ``name_zh`` (or having it as alias), optionally only from ``<region>_institutions.csv``."""
+    frame = _load(Path(directory))
+    if region is not None:
+        frame = frame[frame["source_file"] == f"{region}_institutions.csv"]
+    exact = frame[frame["name_zh"] == name_zh]
+    hits = exact if len(exact) else frame[[name_zh in _names(r) for _, r in frame.iterrows()]]
+    if len(hits) == 1:
+        return hits.iloc[0]
+    files = sorted({*frame["source_file"]})
+    if not len(hits):
+        raise KeyError(f"no institution called {name_zh!r} in {files} (region={region!r}); add a row or fix the name")
+    raise KeyError(f"{name_zh!r} matches {len(hits)} rows ({hits['source_file'].tolist()}); pass region= to choose one")
+
+
+def precision_km(row: pd.Series) -> float | None:
+    """Stated precision of an institution's coordinate in km (``precision_m`` column, else "precision ≈ N km" text)."""
+    value = pd.to_numeric(row.get("precision_m", None), errors="coerce")
+    if value is not None and not pd.isna(value):
+        return float(value) / 1000.0
+    found = [float(v) for v in _PRECISION.findall(str(row.get("location_source", "")))]
+    return max(found) if found else None
+
+
+def is_approximate(row: pd.Series, *, from_km: float = APPROXIMATE_FROM_KM) -> bool:
+    """True for planned sites and for coordinates stated no better than ``from_km`` (or not stated at all)."""
+    stated = precision_km(row)
+    return str(row.get("tier", "")) == "planned" or stated is None or stated >= from_km

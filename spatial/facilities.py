@@ -1,0 +1,424 @@
+"""Facility points: read a planner's file (CSV/Excel/GeoJSON/GeoPackage), check it, and default sets.
+
+``read_facilities`` accepts the column names Chinese health offices actually use (经度/纬度, 名称,
+床位 …), UTF-8 or GBK/GB18030 CSVs and a title row above the header in Excel, converts GCJ-02 or
+BD-09 coordinates to WGS84, and refuses bad rows with an ``InputFileError`` that names the file,
+row (1-based, as a spreadsheet shows it: header = row 1) and column.  No row is dropped silently.
+
+``default_facilities`` gives the named tertiary hospitals of data/facilities/*_institutions.csv or,
+where no real list exists, county seats from data/facilities/county_seats.csv as a stand-in for
+county hospitals / primary care (flagged ``stand_in=True``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from spatial.coords import DATUMS, to_wgs84
+from spatial.errors import InputFileError
+from spatial.settings import FACILITIES_DIR, MAX_SNAP_M
+
+log = logging.getLogger(__name__)
+
+#: Mainland China + Hainan + South China Sea islands, degrees (lon_min, lat_min, lon_max, lat_max).
+CHINA_BBOX: tuple[float, float, float, float] = (73.0, 3.0, 135.5, 54.0)
+
+#: Accepted header names (compared lower-case, spaces/underscores removed) for each output column.
+LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "东经", "经度(e)", "经度e")
+LAT_NAMES = ("lat", "latitude", "y", "纬度", "北纬", "纬度(n)", "纬度n")
+TEXT_FIELDS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "name_zh", "名称", "机构名称", "医院名称", "单位名称", "医疗机构名称", "机构", "医院", "facility", "hospital"),
+    "kind": ("kind", "type", "类型", "机构类型", "机构类别", "类别", "医院类型"),
+    "tier": ("tier", "grade", "level", "等级", "级别", "医院等级", "机构等级"),
+}
+NUMBER_FIELDS: dict[str, tuple[str, ...]] = {
+    "beds": ("beds", "床位", "床位数", "编制床位", "实有床位", "实有床位数", "开放床位"),
+    "doctors": ("doctors", "医生", "医生数", "医师", "执业医师", "执业(助理)医师", "执业医师数"),
+    "nurses": ("nurses", "护士", "护士数", "注册护士", "注册护士数"),
+}
+OUTPUT_COLUMNS = ["name", "kind", "tier", "beds", "doctors", "nurses", "source_row", "geometry"]
+HEADER_SCAN_ROWS = 10  # a header may sit below a title row or two in office spreadsheets
+MAX_LISTED_ROWS = 15  # rows quoted in one error message
+KINDS = ("tertiary", "county_hospital", "primary")
+
+
+# --------------------------------------------------------------------------------------------------
+# reading
+
+
+def _key(header: Any) -> str:
+    """Normalised header for matching: lower-case, no spaces/underscores, full-width brackets folded."""
+    text = "" if header is None else str(header)
+    text = text.replace("（", "(").replace("）", ")")
+    return re.sub(r"[\s_]+", "", text).lower()
+
+
+def _find(headers: Sequence[Any], names: Iterable[str]) -> int | None:
+    """Index of the first header matching one of ``names`` (normalised), else None."""
+    wanted = [_key(n) for n in names]
+    keys = [_key(h) for h in headers]
+    for w in wanted:  # priority order of the candidate names
+        if w in keys:
+            return keys.index(w)
+    return None
+
+
+def _fail(path: Path, problems: list[str], *, fix: str = "") -> None:
+    """Raise one InputFileError listing up to MAX_LISTED_ROWS problems."""
+    shown = problems[:MAX_LISTED_ROWS]
+    more = f"\n  … and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
+    tail = f"\nFix: {fix}" if fix else ""
+    raise InputFileError(f"{path}: {len(problems)} problem(s):\n  " + "\n  ".join(shown) + more + tail)
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    """Text of a CSV: UTF-8 (with or without BOM) or, as Chinese Excel exports it, GBK/GB18030."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputFileError(f"{path}: not UTF-8 or GBK/GB18030 text; save it as 'CSV UTF-8' from Excel")
+
+
+def _csv_rows(path: Path) -> list[tuple[int, list[Any]]]:
+    """(row number, cells) of a CSV; the row number is the record's 1-based position."""
+    text = _decode(path, path.read_bytes())
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    # The header decides the delimiter (comma, else tab, semicolon or |): predictable, unlike sniffing data.
+    delimiter = next((d for d in (",", "\t", ";", "|") if d in first), ",")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return [(i, row) for i, row in enumerate(reader, start=1)]
+
+
+def _excel_rows(path: Path) -> list[tuple[int, list[Any]]]:
+    """(row number, cells) of the first worksheet that has coordinate columns (else the first one)."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for corrupt/foreign files
+        raise InputFileError(f"{path}: cannot be opened as an .xlsx workbook ({exc}); save it as .xlsx") from exc
+    try:
+        sheets = []
+        for ws in book.worksheets:
+            rows = [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+            sheets.append(rows)
+            if _header_index(rows) is not None:
+                return rows
+        return sheets[0] if sheets else []
+    finally:
+        book.close()
+
+
+def _blank(value: Any) -> bool:
+    """True for an empty cell."""
+    return value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == ""
+
+
+def _header_index(rows: list[tuple[int, list[Any]]]) -> int | None:
+    """Position in ``rows`` of the header (first row within HEADER_SCAN_ROWS with lon and lat columns)."""
+    for pos, (_, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
+        if _find(cells, LON_NAMES) is not None and _find(cells, LAT_NAMES) is not None:
+            return pos
+    return None
+
+
+def _table_frame(path: Path, rows: list[tuple[int, list[Any]]]) -> pd.DataFrame:
+    """Rows of a CSV/Excel sheet → a frame of raw cells with lon, lat, optional fields and source_row."""
+    nonblank = [(n, cells) for n, cells in rows if not all(_blank(c) for c in cells)]
+    if not nonblank:
+        raise InputFileError(f"{path}: the file is empty; expected a header row with longitude/latitude columns "
+                             f"({', '.join(LON_NAMES[:5])} / {', '.join(LAT_NAMES[:4])}) and one row per facility")
+    pos = _header_index(nonblank)
+    if pos is None:
+        first_n, first = nonblank[0]
+        found = ", ".join(repr(str(c)) for c in first if not _blank(c)) or "nothing"
+        raise InputFileError(
+            f"{path}: row {first_n}: no longitude/latitude columns found (header has {found}); expected one of "
+            f"{', '.join(LON_NAMES)} and one of {', '.join(LAT_NAMES)}")
+    header_n, header = nonblank[pos]
+    data = [(n, cells) for n, cells in rows if n > header_n]
+    blank_rows = [n for n, cells in data if all(_blank(c) for c in cells)]
+    data = [(n, cells) for n, cells in data if not all(_blank(c) for c in cells)]
+    if blank_rows:
+        log.warning("%s: ignoring %d completely blank row(s): %s", path, len(blank_rows), blank_rows[:20])
+    if not data:
+        raise InputFileError(f"{path}: the file has a header (row {header_n}) but no data rows")
+    columns = {"lon": _find(header, LON_NAMES), "lat": _find(header, LAT_NAMES)}
+    for field, names in {**TEXT_FIELDS, **NUMBER_FIELDS}.items():
+        columns[field] = _find(header, names)
+    out: dict[str, list[Any]] = {f: [] for f in columns}
+    for _, cells in data:
+        for field, idx in columns.items():
+            out[field].append(cells[idx] if idx is not None and idx < len(cells) else None)
+    frame = pd.DataFrame(out)
+    frame["source_row"] = [n for n, _ in data]
+    frame.attrs["columns"] = {f: (str(header[i]) if i is not None else None) for f, i in columns.items()}
+    return frame
+
+
+def _vector_frame(path: Path) -> pd.DataFrame:
+    """A GeoJSON/GeoPackage of points → raw frame (lon/lat from the geometry, source_row = feature number)."""
+    try:
+        gdf = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises DataSourceError & co.
+        raise InputFileError(f"{path}: cannot be read as {path.suffix} ({exc})") from exc
+    if len(gdf) == 0:
+        raise InputFileError(f"{path}: the file has no features; expected one point per facility")
+    if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
+        gdf = gdf.to_crs("EPSG:4326")
+    headers = list(gdf.columns)
+    frame = pd.DataFrame({"source_row": np.arange(1, len(gdf) + 1)})
+    problems = []
+    lon, lat = [], []
+    for n, geom in zip(frame["source_row"], gdf.geometry):
+        if geom is None or geom.is_empty:
+            problems.append(f"feature {n}: has no geometry")
+            lon.append(None), lat.append(None)
+        elif geom.geom_type != "Point":
+            problems.append(f"feature {n}: is a {geom.geom_type}, expected a Point (one location per facility)")
+            lon.append(None), lat.append(None)
+        else:
+            lon.append(geom.x), lat.append(geom.y)
+    if problems:
+        _fail(path, problems, fix="give every facility a point geometry")
+    frame["lon"], frame["lat"] = lon, lat
+    columns = {"lon": "geometry", "lat": "geometry"}
+    for field, names in {**TEXT_FIELDS, **NUMBER_FIELDS}.items():
+        idx = _find(headers, names)
+        frame[field] = gdf.iloc[:, idx].to_numpy() if idx is not None and headers[idx] != "geometry" else None
+        columns[field] = headers[idx] if idx is not None else None
+    frame.attrs["columns"] = columns
+    frame.attrs["row_word"] = "feature"
+    return frame
+
+
+def _number(value: Any, *, thousands: bool = False) -> float | None:
+    """A cell as float (full-width digits, a trailing °; '1,234' if ``thousands``), None if blank; ValueError if not."""
+    if _blank(value):
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return float(value)
+    text = str(value).strip().translate(str.maketrans("０１２３４５６７８９．－，", "0123456789.-,"))
+    text = text.rstrip("°")
+    if thousands:
+        text = text.replace(",", "")
+    return float(text)
+
+
+def _tier(value: Any) -> str | None:
+    """Hospital tier normalised to tertiary/secondary/primary when recognisable (三级甲等 → tertiary)."""
+    if _blank(value):
+        return None
+    text = str(value).strip()
+    low = text.lower()
+    for prefix, tier in (("三级", "tertiary"), ("二级", "secondary"), ("一级", "primary"),
+                         ("3", "tertiary"), ("2", "secondary"), ("1", "primary"),
+                         ("tertiary", "tertiary"), ("secondary", "secondary"), ("primary", "primary")):
+        if low.startswith(prefix):
+            return tier
+    return text
+
+
+def _parse(path: Path, raw: pd.DataFrame, datum: str,
+           bbox: tuple[float, float, float, float] | None) -> gpd.GeoDataFrame:
+    """Validate raw cells row by row and build the output frame; every problem names its row."""
+    word = raw.attrs.get("row_word", "row")
+    cols = raw.attrs.get("columns", {})
+    problems: list[str] = []
+    lons = np.full(len(raw), np.nan)
+    lats = np.full(len(raw), np.nan)
+    numbers = {f: np.full(len(raw), np.nan) for f in NUMBER_FIELDS}
+    for i, rec in enumerate(raw.itertuples(index=False)):
+        n = rec.source_row
+        ok = True
+        for axis, store in (("lon", lons), ("lat", lats)):
+            value = getattr(rec, axis)
+            try:
+                number = _number(value)
+            except ValueError:
+                problems.append(f"{word} {n}, column {cols.get(axis)!r}: {value!r} is not a number")
+                ok = False
+                continue
+            if number is None or not math.isfinite(number):
+                problems.append(f"{word} {n}, column {cols.get(axis)!r}: coordinate is missing")
+                ok = False
+                continue
+            store[i] = number
+        if ok:
+            lon, lat = lons[i], lats[i]
+            if bbox is not None and _inside(lat, lon, bbox) and not _inside(lon, lat, bbox):
+                problems.append(f"{word} {n}: longitude {lon} / latitude {lat} look swapped (as lat/lon it lies in "
+                                f"China); swap the columns {cols.get('lon')!r} and {cols.get('lat')!r}")
+            elif not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+                problems.append(f"{word} {n}: longitude {lon} / latitude {lat} out of range (−180…180 / −90…90)")
+            elif bbox is not None and not _inside(lon, lat, bbox):
+                problems.append(f"{word} {n}: longitude {lon} / latitude {lat} is outside China "
+                                f"({bbox[0]}–{bbox[2]} E, {bbox[1]}–{bbox[3]} N); a missing value typed as 0?")
+        for field in NUMBER_FIELDS:
+            value = getattr(rec, field)
+            try:
+                number = _number(value, thousands=True)
+            except ValueError:
+                problems.append(f"{word} {n}, column {cols.get(field)!r}: {value!r} is not a number")
+                continue
+            if number is not None and (number < 0 or not math.isfinite(number)):
+                problems.append(f"{word} {n}, column {cols.get(field)!r}: {value!r} must be a count ≥ 0")
+            elif number is not None:
+                numbers[field][i] = number
+    if problems:
+        swapped = sum("look swapped" in p for p in problems)
+        fix = "correct or delete these rows; coordinates are decimal degrees (e.g. 110.35, 20.02)"
+        if swapped == len(raw):
+            fix = (f"longitude and latitude look swapped in every row: rename column {cols.get('lon')!r} to the "
+                   f"latitude and {cols.get('lat')!r} to the longitude (China: longitude 73–135, latitude 3–54)")
+        _fail(path, problems, fix=fix)
+    wlon, wlat = to_wgs84(lons, lats, datum)  # type: ignore[arg-type]
+    names = [str(v).strip() if not _blank(v) else f"row {n}" for v, n in zip(raw["name"], raw["source_row"])]
+    text = {f: [None if _blank(v) else str(v).strip() for v in raw[f]] for f in ("kind",)}
+    frame = gpd.GeoDataFrame(
+        {"name": names, "kind": text["kind"], "tier": [_tier(v) for v in raw["tier"]],
+         **numbers, "source_row": raw["source_row"].astype("int64").to_numpy()},
+        geometry=gpd.points_from_xy(wlon, wlat), crs="EPSG:4326")
+    frame.attrs.update({"source": str(path), "datum_in": datum, "columns": cols})
+    return frame[OUTPUT_COLUMNS]
+
+
+def _inside(lon: float, lat: float, bbox: tuple[float, float, float, float]) -> bool:
+    """True if (lon, lat) is in the box."""
+    return bbox[0] <= lon <= bbox[2] and bbox[1] <= lat <= bbox[3]
+
+
+def read_facilities(path: str | Path, *, datum: str = "wgs84",
+                    bbox: tuple[float, float, float, float] | None = CHINA_BBOX) -> gpd.GeoDataFrame:
+    """Read facility points from CSV/XLSX/GeoJSON/GPKG in ``datum`` → WGS84 frame (name, kind, tier, beds, doctors, nurses, source_row).
+
+    ``bbox`` (degrees) is where coordinates must lie (China by default; None to accept anywhere).
+    """
+    path = Path(path)
+    if datum not in DATUMS:
+        raise InputFileError(f"{path}: unknown datum {datum!r}; use one of {', '.join(DATUMS)} "
+                             "(AMap/Tencent coordinates are gcj02, Baidu bd09, GPS/OSM wgs84)")
+    if not path.is_file():
+        raise InputFileError(f"{path}: file not found")
+    if path.stat().st_size == 0:
+        raise InputFileError(f"{path}: the file is empty (0 bytes)")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        raw = _table_frame(path, _csv_rows(path))
+    elif suffix in (".xlsx", ".xlsm"):
+        raw = _table_frame(path, _excel_rows(path))
+    elif suffix in (".geojson", ".json", ".gpkg"):
+        raw = _vector_frame(path)
+    elif suffix == ".xls":
+        raise InputFileError(f"{path}: old Excel .xls is not supported; open it in Excel/WPS and save as .xlsx or CSV")
+    else:
+        raise InputFileError(f"{path}: unknown file type {suffix!r}; use .csv, .xlsx, .geojson or .gpkg")
+    frame = _parse(path, raw, datum, bbox)
+    log.info("%s: %d facilities read (datum %s)", path, len(frame), datum)
+    return frame
+
+
+# --------------------------------------------------------------------------------------------------
+# checks against a network
+
+
+def check_on_network(facilities: gpd.GeoDataFrame, net: Any, *, max_snap_m: float = MAX_SNAP_M) -> np.ndarray:
+    """Snap distances (m) of the facilities to ``net``; InputFileError naming the rows farther than ``max_snap_m``."""
+    from spatial.traveltime import snap
+
+    if len(facilities) == 0:
+        return np.zeros(0)
+    pts = facilities.geometry.to_crs("EPSG:4326")
+    dist_m = np.asarray(snap(net, pts.x.to_numpy(), pts.y.to_numpy()).dist_m, dtype=float)
+    far = np.flatnonzero(dist_m > max_snap_m)
+    if far.size:
+        source = facilities.attrs.get("source", "facilities")
+        rows = facilities["source_row"].to_numpy() if "source_row" in facilities else np.arange(1, len(facilities) + 1)
+        names = facilities["name"].to_numpy() if "name" in facilities else [""] * len(facilities)
+        problems = [f"row {rows[i]} ({names[i]}): {dist_m[i] / 1000:.1f} km from the nearest road node"
+                    for i in far]
+        _fail(Path(str(source)), problems,
+              fix=f"these lie more than {max_snap_m / 1000:.1f} km outside the road network: check the coordinates "
+                  "and their datum (AMap → gcj02, Baidu → bd09), or use a network that covers them")
+    return dist_m
+
+
+# --------------------------------------------------------------------------------------------------
+# default facility sets
+
+
+def _region(region: Any):
+    """A Region from a Region or a name/adcode."""
+    from spatial.regions import Region, resolve
+
+    return region if isinstance(region, Region) else resolve(region)
+
+
+def _tertiary(region: Any, directory: Path) -> gpd.GeoDataFrame:
+    """Named tertiary hospitals from every *_institutions.csv that lie inside the region outline (1 km tolerance)."""
+    frames = []
+    for path in sorted(directory.glob("*_institutions.csv")):
+        table = pd.read_csv(path, encoding="utf-8-sig")
+        missing = {"name_zh", "tier", "lon", "lat"} - set(table.columns)
+        if missing:
+            raise InputFileError(f"{path}: missing columns {sorted(missing)}; found {list(table.columns)}")
+        table["source_row"] = np.arange(2, len(table) + 2)
+        table["source_file"] = path.name
+        frames.append(table[table["tier"].astype(str).str.strip().str.lower() == "tertiary"])
+    if not frames:
+        raise InputFileError(f"{directory}: no *_institutions.csv files (named hospitals) found")
+    table = pd.concat(frames, ignore_index=True)
+    pts = gpd.GeoSeries(gpd.points_from_xy(table["lon"], table["lat"]), crs="EPSG:4326")
+    outline = gpd.GeoSeries([region.outline], crs="EPSG:4326").to_crs(region.metric_crs).iloc[0]
+    inside = pts.to_crs(region.metric_crs).distance(outline).to_numpy() <= 1000.0  # coarse coordinates near the shore
+    table = table[inside].reset_index(drop=True)
+    return gpd.GeoDataFrame(
+        {"name": table["name_zh"], "name_en": table.get("name_en"), "kind": table.get("kind"), "tier": "tertiary",
+         "beds": np.nan, "doctors": np.nan, "nurses": np.nan, "source_row": table["source_row"].astype("int64"),
+         "source_file": table["source_file"], "location_source": table.get("location_source"), "stand_in": False},
+        geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs="EPSG:4326")
+
+
+def _seats(region: Any, kind: str, directory: Path) -> gpd.GeoDataFrame:
+    """County seats of the region's units as stand-in county hospitals / primary-care points."""
+    path = directory / "county_seats.csv"
+    if not path.is_file():
+        raise InputFileError(f"{path} is missing; build it with `python scripts/build_county_seats.py`")
+    seats = pd.read_csv(path, encoding="utf-8-sig")
+    seats["source_row"] = np.arange(2, len(seats) + 2)
+    wanted = {int(c) for c in region.counties["adcode"]}
+    seats = seats[seats["adcode"].astype(int).isin(wanted)].reset_index(drop=True)
+    missing = wanted - set(seats["adcode"].astype(int))
+    if missing:
+        raise InputFileError(f"{path}: no seat for adcode(s) {sorted(missing)}; rebuild it")
+    label = {"county_hospital": "county hospital", "primary": "primary care"}[kind]
+    return gpd.GeoDataFrame(
+        {"name": seats["name_zh"] + f" ({label} stand-in: county seat)", "name_en": None, "kind": kind,
+         "tier": "secondary" if kind == "county_hospital" else "primary", "beds": np.nan, "doctors": np.nan,
+         "nurses": np.nan, "source_row": seats["source_row"].astype("int64"), "source_file": path.name,
+         "location_source": seats["location_source"], "stand_in": True, "adcode": seats["adcode"].astype("int64")},
+        geometry=gpd.points_from_xy(seats["lon"], seats["lat"]), crs="EPSG:4326")
+
+
+def default_facilities(region: Any, *, kind: str, directory: Path = FACILITIES_DIR) -> gpd.GeoDataFrame:
+    """Default facilities of a region: kind "tertiary" (named hospitals) or "county_hospital"/"primary" (county-seat stand-ins)."""
+    if kind not in KINDS:
+        raise InputFileError(f"unknown facility kind {kind!r}; use one of {', '.join(KINDS)}")
+    reg = _region(region)
+    frame = _tertiary(reg, directory) if kind == "tertiary" else _seats(reg, kind, directory)
+    frame.attrs.update({"source": str(directory), "region": reg.name, "kind": kind})
+    log.info("%s: %d default %s facilities", reg.name, len(frame), kind)
+    return frame
