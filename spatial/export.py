@@ -69,32 +69,46 @@ def rfc7946_geometries(geoms: gpd.GeoSeries) -> np.ndarray:
     return shapely.orient_polygons(arr, exterior_cw=False)
 
 
+def _properties(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """Per-feature property dicts with numpy scalars, NaN and timestamps turned into JSON values."""
+    props = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    records = props.to_dict("records")
+    simple = all(props[c].dtype.kind in "iufb" for c in props.columns)
+    if simple:  # fast path for big numeric tables (e.g. 100k grid cells): only NaN needs care
+        return [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
+                for r in records]
+    return [{str(k): _jsonable(v) for k, v in r.items()} for r in records]
+
+
+def _geojson_text(frame: gpd.GeoDataFrame, provenance: Mapping[str, Any] | None) -> str:
+    """The frame as RFC 7946 FeatureCollection text; geometry JSON comes vectorised from GEOS."""
+    geoms = rfc7946_geometries(frame.geometry)
+    geom_text = shapely.to_geojson(geoms)
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    parts = []
+    for gtext, is_empty, props in zip(geom_text, empty, _properties(frame), strict=True):
+        gjson = "null" if is_empty else gtext
+        parts.append(
+            '{"type":"Feature","properties":'
+            + json.dumps(props, ensure_ascii=False, allow_nan=False)
+            + ',"geometry":' + gjson + "}"
+        )
+    head = '{"type":"FeatureCollection",'
+    if provenance is not None:
+        head += '"provenance":' + json.dumps(_jsonable(dict(provenance)), ensure_ascii=False) + ","
+    return head + '"features":[' + ",".join(parts) + "]}"
+
+
 def geojson_dict(frame: gpd.GeoDataFrame, *, provenance: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The frame as an RFC 7946 FeatureCollection dict with an optional ``provenance`` foreign member."""
-    geoms = rfc7946_geometries(frame.geometry)
-    props = frame.drop(columns=frame.geometry.name)
-    features = []
-    for geom, (_, row) in zip(geoms, props.iterrows(), strict=True):
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {str(k): _jsonable(v) for k, v in row.items()},
-                "geometry": None if geom is None or geom.is_empty else shapely.geometry.mapping(geom),
-            }
-        )
-    collection: dict[str, Any] = {"type": "FeatureCollection"}
-    if provenance is not None:
-        collection["provenance"] = _jsonable(dict(provenance))
-    collection["features"] = features
-    return collection
+    return json.loads(_geojson_text(frame, provenance))
 
 
 def write_geojson(frame: gpd.GeoDataFrame, path: str | Path, *, provenance: Mapping[str, Any]) -> Path:
     """Write an RFC 7946 GeoJSON file with a top-level ``provenance`` member; returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(geojson_dict(frame, provenance=provenance), ensure_ascii=False, allow_nan=False)
-    path.write_text(text, encoding="utf-8")
+    path.write_text(_geojson_text(frame, provenance), encoding="utf-8")
     return path
 
 

@@ -1,6 +1,273 @@
-"""PLACEHOLDER: filled in by the owning work package."""
+"""``healthplan coverage``: population within reach of facilities, by county, with gaps and isochrones."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from spatial.errors import HealthplanError
+from spatial.settings import (
+    ACCESS_SPEED_KMH,
+    BANDS_MIN,
+    DATA_DIR,
+    DETOUR_FACTOR,
+    EMERGENCY_THRESHOLD_MIN,
+    GRID_M,
+    RURAL_THRESHOLD_MIN,
+    TERTIARY_THRESHOLD_MIN,
+    URBAN_THRESHOLD_MIN,
+)
 
 
-def coverage() -> None:
-    """Not implemented yet."""
-    raise NotImplementedError
+def _say(message: str) -> None:
+    """Progress line on stderr."""
+    typer.echo(f"[coverage] {message}", err=True)
+
+
+def _floats(text: str, option: str) -> tuple[float, ...]:
+    """Comma-separated minutes, e.g. "15,30,60"."""
+    try:
+        values = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise HealthplanError(
+            f"{option} takes comma-separated minutes such as 15,30,60, got {text!r}"
+        ) from None
+    if not values or any(v <= 0 for v in values):
+        raise HealthplanError(f"{option} needs at least one positive number of minutes, got {text!r}")
+    return values
+
+
+def coverage(
+    region: Annotated[
+        str, typer.Option(help="hainan, yunnan, yiyang, haikou, or a prefecture/county adcode (e.g. 530100).")
+    ],
+    out: Annotated[Path, typer.Option(help="Output folder (created).")],
+    network: Annotated[
+        Path | None,
+        typer.Option(
+            help="Saved network folder (healthplan network build); default: the data folder's network for the region."
+        ),
+    ] = None,
+    facilities: Annotated[
+        Path | None,
+        typer.Option(help="Facilities CSV/GeoJSON/Excel; default: the region's tertiary hospitals."),
+    ] = None,
+    population: Annotated[
+        str,
+        typer.Option(help="A population GeoTIFF, or 'census' (2020 census by county spread on the grid)."),
+    ] = "census",
+    threshold: Annotated[
+        float, typer.Option(help="Coverage threshold (minutes) for the circle and the gaps.")
+    ] = TERTIARY_THRESHOLD_MIN,
+    urban_threshold: Annotated[
+        float | None,
+        typer.Option(
+            help=f"Urban health-circle threshold (minutes, plan: {URBAN_THRESHOLD_MIN:g}); given → health circles are computed."
+        ),
+    ] = None,
+    rural_threshold: Annotated[
+        float | None,
+        typer.Option(
+            help=f"Rural health-circle threshold (minutes, plan: {RURAL_THRESHOLD_MIN:g}); given → health circles are computed."
+        ),
+    ] = None,
+    kind: Annotated[
+        str,
+        typer.Option(
+            help="Default facilities when --facilities is omitted: tertiary, county_hospital or primary (county-seat stand-ins)."
+        ),
+    ] = "tertiary",
+    bands: Annotated[str, typer.Option(help="Travel-time band edges (minutes).")] = ",".join(
+        f"{b:g}" for b in BANDS_MIN
+    ),
+    isochrones: Annotated[str, typer.Option(help="Nested isochrone thresholds (minutes).")] = "15,30,60",
+    per_facility: Annotated[bool, typer.Option(help="Also write each facility's own isochrones.")] = False,
+    cell_m: Annotated[
+        float | None,
+        typer.Option(
+            help=f"Population grid cell size (metres); default {GRID_M:g} for census, the file's own for a GeoTIFF."
+        ),
+    ] = None,
+    facility_crs: Annotated[
+        str,
+        typer.Option(help="Datum of the facility coordinates: wgs84, gcj02 (AMap/Tencent) or bd09 (Baidu)."),
+    ] = "wgs84",
+    sites: Annotated[
+        Path | None,
+        typer.Option(help="Named sites (e.g. 4A+ scenic areas) for the emergency circle to the facilities."),
+    ] = None,
+    emergency_threshold: Annotated[
+        float, typer.Option(help="Emergency-circle threshold (minutes).")
+    ] = EMERGENCY_THRESHOLD_MIN,
+    data_dir: Annotated[Path, typer.Option(help="Data folder (roads/, population/).")] = DATA_DIR,
+) -> None:
+    """Population and share within the threshold of the facilities, by county; health circles; bands; gaps; isochrones."""
+    try:
+        summary = _run(
+            region=region,
+            out=out,
+            network=network,
+            facilities=facilities,
+            population=population,
+            threshold=threshold,
+            urban_threshold=urban_threshold,
+            rural_threshold=rural_threshold,
+            kind=kind,
+            bands=bands,
+            isochrones=isochrones,
+            per_facility=per_facility,
+            cell_m=cell_m,
+            facility_crs=facility_crs,
+            sites=sites,
+            emergency_threshold=emergency_threshold,
+            data_dir=data_dir,
+        )
+    except HealthplanError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    typer.echo(json.dumps(summary, ensure_ascii=False))
+
+
+def _run(
+    *,
+    region: str,
+    out: Path,
+    network: Path | None,
+    facilities: Path | None,
+    population: str,
+    threshold: float,
+    urban_threshold: float | None,
+    rural_threshold: float | None,
+    kind: str,
+    bands: str,
+    isochrones: str,
+    per_facility: bool,
+    cell_m: float | None,
+    facility_crs: str,
+    sites: Path | None,
+    emergency_threshold: float,
+    data_dir: Path,
+) -> dict:
+    """Load inputs, compute the report, write the files; returns the one-line summary."""
+    from spatial import coverage as cov
+    from spatial import datafolder, export, regions
+    from spatial import facilities as facilities_mod
+    from spatial import network as network_mod
+    from spatial import population as population_mod
+
+    if facility_crs not in ("wgs84", "gcj02", "bd09"):
+        raise HealthplanError(f"--facility-crs must be wgs84, gcj02 or bd09, got {facility_crs!r}")
+    if any(
+        t is not None and not t > 0
+        for t in (threshold, urban_threshold, rural_threshold, emergency_threshold)
+    ):
+        raise HealthplanError("thresholds must be positive minutes")
+    if urban_threshold is not None or rural_threshold is not None:
+        urban_threshold = URBAN_THRESHOLD_MIN if urban_threshold is None else urban_threshold
+        rural_threshold = RURAL_THRESHOLD_MIN if rural_threshold is None else rural_threshold
+    band_edges = _floats(bands, "--bands")
+    iso_min = _floats(isochrones, "--isochrones")
+    started = time.perf_counter()
+    reg = regions.resolve(region)
+    _say(f"region {reg.name} ({reg.name_zh}, {len(reg.counties)} county-level units)")
+    if network is not None:
+        net = network_mod.load(network)
+        net_source = str(network)
+    else:
+        _say("loading the data folder's default network for the region (built once, then cached)")
+        net = datafolder.default_network(reg.name, data_dir=data_dir)
+        net_source = "default network of the data folder"
+    _say(f"network: {net.n_nodes:,} nodes, {net.n_edges:,} edges")
+    if facilities is not None:
+        fac = facilities_mod.read_facilities(facilities, datum=facility_crs)
+        fac_source = str(facilities)
+    else:
+        fac = facilities_mod.default_facilities(reg, kind=kind)
+        fac_source = f"default {kind} facilities (data/facilities)"
+    if len(fac) == 0:
+        raise HealthplanError(
+            f"no facilities to measure coverage from ({fac_source}); give --facilities FILE"
+        )
+    facilities_mod.check_on_network(fac, net)
+    _say(f"{len(fac)} facilities from {fac_source}")
+    if population == "census":
+        cell_m = GRID_M if cell_m is None else cell_m
+        _say(f"spreading the 2020 census over a {cell_m:g} m grid")
+        grid = population_mod.from_census(reg, network=net, cell_m=cell_m)
+    else:
+        grid = population_mod.read_geotiff(Path(population), reg, cell_m=cell_m)
+    _say(f"population grid: {grid.n_cells:,} populated cells, {float(grid.pop.sum()):,.0f} persons")
+    site_frame = None
+    if sites is not None:
+        site_frame = facilities_mod.read_facilities(sites)
+        inside = site_frame.within(reg.outline).to_numpy()
+        _say(f"{int(inside.sum())} of {len(site_frame)} sites lie in the region (the others are left out)")
+        site_frame = site_frame[inside].reset_index(drop=True)
+    result = cov.report(
+        net,
+        fac,
+        grid,
+        counties=reg.counties,
+        threshold_min=threshold,
+        urban_threshold_min=urban_threshold,
+        rural_threshold_min=rural_threshold,
+        bands_min=band_edges,
+        isochrone_min=iso_min,
+        per_facility_isochrones=per_facility,
+        clip=reg.outline,
+        sites=site_frame,
+        emergency_threshold_min=emergency_threshold,
+        progress=_say,
+    )
+    provenance = export.make_provenance(
+        command=" ".join(["healthplan", *sys.argv[1:]]) if sys.argv else "healthplan coverage",
+        region={"name": reg.name, "name_zh": reg.name_zh, "adcode": reg.adcode},
+        sources={
+            "network": net_source,
+            "facilities": fac_source,
+            "population": population,
+            "sites": str(sites) if sites else None,
+        },
+        method=(
+            "cell centre → nearest node access leg (straight line × detour at access speed) + shortest network "
+            "time (scipy csgraph Dijkstra, reversed graph) + facility access leg; circles count a cell's persons "
+            "when its centre is within the threshold (urban persons at the urban, rural at the rural threshold); "
+            "gaps = 4-connected clusters of populated cells beyond the threshold; isochrones = contours of the "
+            "same travel-time model on a raster"
+        ),
+        thresholds_min={
+            "circle": threshold,
+            "urban": urban_threshold,
+            "rural": rural_threshold,
+            "bands": band_edges,
+            "isochrones": iso_min,
+            "emergency": emergency_threshold,
+        },
+        speeds={"access_kmh": ACCESS_SPEED_KMH, "detour_factor": DETOUR_FACTOR},
+        network=net.provenance,
+        population=grid.provenance,
+        cell_m=grid.cell_m,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    _say(f"writing {out}")
+    for name, layer in result.layers.items():
+        export.write_geojson(layer, out / f"{name}.geojson", provenance=provenance)
+    export.write_gpkg(result.layers, out / "coverage.gpkg", provenance=provenance)
+    export.write_csv(result.county_table, out / "counties.csv", provenance=provenance)
+    export.write_csv(result.gap_table, out / "gaps.csv", provenance=provenance)
+    export.write_json({**result.summary, "provenance": provenance}, out / "summary.json")
+    return {
+        "region": reg.name,
+        "population_total": round(result.summary["population_total"]),
+        "covered_population": round(result.summary["covered_population"]),
+        "covered_share": round(result.summary["covered_share"], 4),
+        "threshold_min": threshold,
+        "gap_clusters": result.summary["gaps"]["clusters"],
+        "seconds": round(time.perf_counter() - started, 1),
+        "out": str(out),
+    }

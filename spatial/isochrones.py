@@ -1,0 +1,213 @@
+"""Isochrones: the area within T minutes of facilities, built from the road network (never a convex hull).
+
+Method — a travel-time surface and its contours, on the same access-leg model as every other
+travel time in healthplan (``spatial.traveltime``): one multi-source shortest-path search gives each
+node its minutes to the nearest facility (network + facility access leg); every cell of a raster laid
+over the reached area (in the network's metric CRS) takes its nearest node's minutes plus its own
+access leg (straight line × DETOUR_FACTOR at ACCESS_SPEED_KMH); the cells ≤ T are traced into
+polygons (``rasterio.features.shapes``) and dissolved.  So a point inside the T-minute isochrone is
+within T minutes by the same model the coverage metrics use, up to the raster's resolution: the
+access leg across half a cell diagonal (``tolerance_min``).  Thresholds give nested polygons (each
+holds the smaller ones).
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import rasterio.features
+import shapely
+from affine import Affine
+from scipy.spatial import cKDTree
+
+from spatial import traveltime
+from spatial.coords import metric_crs
+from spatial.coverage import facility_lonlat, node_minutes
+from spatial.network import Network
+from spatial.settings import ACCESS_SPEED_KMH, DETOUR_FACTOR
+
+log = logging.getLogger(__name__)
+
+#: Cap on the raster cells of one isochrone surface; the cell size grows to respect it (≈ 1 s of work).
+MAX_RASTER_CELLS: int = 1_500_000
+#: Finest raster cell (metres): below this the access-leg model is no longer the limiting error.
+MIN_RASTER_CELL_M: float = 25.0
+
+_TREES: weakref.WeakKeyDictionary[Network, cKDTree] = weakref.WeakKeyDictionary()
+
+
+def _tree(net: Network) -> cKDTree:
+    """KD-tree of the network's nodes in its metric CRS, built once per network."""
+    tree = _TREES.get(net)
+    if tree is None:
+        tree = cKDTree(np.c_[net.x_m, net.y_m])
+        _TREES[net] = tree
+    return tree
+
+
+def _m_per_min(access_kmh: float) -> float:
+    """Access speed in metres per minute."""
+    return access_kmh * 1000.0 / 60.0
+
+
+def tolerance_min(
+    cell_m: float, *, detour: float = DETOUR_FACTOR, access_kmh: float = ACCESS_SPEED_KMH
+) -> float:
+    """Largest minutes error of a raster surface of ``cell_m`` cells: the access leg over half a cell diagonal."""
+    return cell_m * np.sqrt(2.0) / 2.0 * detour / _m_per_min(access_kmh)
+
+
+def surface(
+    net: Network,
+    per_node_min: np.ndarray,
+    limit_min: float,
+    *,
+    cell_m: float | None = None,
+    detour: float = DETOUR_FACTOR,
+    access_kmh: float = ACCESS_SPEED_KMH,
+) -> tuple[np.ndarray, Affine, float]:
+    """Minutes raster (float32, inf beyond ``limit_min``) over the area reachable within the limit; transform; cell_m."""
+    reached = np.flatnonzero(per_node_min <= limit_min)
+    if reached.size == 0:
+        return (
+            np.full((1, 1), np.inf, dtype=np.float32),
+            Affine.identity(),
+            float(cell_m or MIN_RASTER_CELL_M),
+        )
+    speed = _m_per_min(access_kmh)
+    radius = (limit_min - per_node_min[reached]) * speed / detour  # how far off the network one can still go
+    x0 = float(np.min(net.x_m[reached] - radius))
+    x1 = float(np.max(net.x_m[reached] + radius))
+    y0 = float(np.min(net.y_m[reached] - radius))
+    y1 = float(np.max(net.y_m[reached] + radius))
+    if cell_m is None:
+        cell_m = max(MIN_RASTER_CELL_M, float(np.sqrt((x1 - x0) * (y1 - y0) / MAX_RASTER_CELLS)))
+        cell_m = float(np.ceil(cell_m))
+    n_cols = max(1, int(np.ceil((x1 - x0) / cell_m)))
+    n_rows = max(1, int(np.ceil((y1 - y0) / cell_m)))
+    transform = Affine(cell_m, 0.0, x0, 0.0, -cell_m, y1)
+    cx = x0 + (np.arange(n_cols) + 0.5) * cell_m
+    cy = y1 - (np.arange(n_rows) + 0.5) * cell_m
+    xx, yy = np.meshgrid(cx, cy)
+    dist, node = _tree(net).query(
+        np.c_[xx.ravel(), yy.ravel()], distance_upper_bound=float(radius.max()) + cell_m
+    )
+    ok = np.isfinite(dist)
+    minutes = np.full(dist.size, np.inf)
+    minutes[ok] = per_node_min[node[ok]] + dist[ok] * detour / speed
+    minutes[minutes > limit_min] = np.inf
+    return minutes.reshape(n_rows, n_cols).astype(np.float32), transform, cell_m
+
+
+def _polygons(raster: np.ndarray, transform: Affine, threshold_min: float) -> shapely.Geometry:
+    """Union of the raster cells ≤ threshold as one (multi)polygon in the raster's CRS."""
+    mask = raster <= threshold_min
+    if not mask.any():
+        return shapely.MultiPolygon()
+    parts = [
+        shapely.geometry.shape(geom)
+        for geom, value in rasterio.features.shapes(
+            mask.astype(np.uint8), mask=mask, transform=transform, connectivity=4
+        )
+        if value == 1
+    ]
+    return shapely.union_all(parts)
+
+
+def _nested(
+    net: Network,
+    per_node_min: np.ndarray,
+    thresholds_min: Sequence[float],
+    *,
+    cell_m: float | None,
+    clip_m: shapely.Geometry | None,
+    detour: float,
+    access_kmh: float,
+) -> list[dict[str, Any]]:
+    """Rows (threshold_min, cell_m, tolerance_min, area_km2, geometry in metric CRS) for each threshold."""
+    limit = float(max(thresholds_min))
+    raster, transform, used_cell_m = surface(
+        net, per_node_min, limit, cell_m=cell_m, detour=detour, access_kmh=access_kmh
+    )
+    rows = []
+    for t in sorted(thresholds_min):
+        geom = _polygons(raster, transform, t)
+        if clip_m is not None and not geom.is_empty:
+            geom = shapely.intersection(geom, clip_m)
+        rows.append(
+            {
+                "threshold_min": float(t),
+                "cell_m": used_cell_m,
+                "tolerance_min": tolerance_min(used_cell_m, detour=detour, access_kmh=access_kmh),
+                "area_km2": float(shapely.area(geom)) / 1e6,
+                "geometry": geom,
+            }
+        )
+    return rows
+
+
+def isochrones(
+    net: Network,
+    facilities: Any,
+    thresholds_min: Sequence[float] = (15.0, 30.0, 60.0),
+    *,
+    per_facility: bool = False,
+    names: Sequence[str] | None = None,
+    cell_m: float | None = None,
+    clip: shapely.Geometry | None = None,
+    detour: float = DETOUR_FACTOR,
+    access_kmh: float = ACCESS_SPEED_KMH,
+) -> gpd.GeoDataFrame:
+    """Nested polygons (WGS84) within each threshold (min) of the nearest facility (facility = -1), optionally per facility.
+
+    Columns: facility, name, threshold_min, cell_m (raster), tolerance_min (the raster's minutes error),
+    area_km2, geometry.  ``clip`` (WGS84, e.g. the region outline) trims sea and neighbours.
+    """
+    fac_lon, fac_lat = facility_lonlat(facilities)
+    if names is None and isinstance(facilities, gpd.GeoDataFrame):
+        names = [str(v) for v in facilities.get("name", facilities.get("name_zh", range(len(facilities))))]
+    names = list(names) if names is not None else [f"facility {i + 1}" for i in range(fac_lon.size)]
+    clip_m = None
+    if clip is not None:
+        clip_m = gpd.GeoSeries([clip], crs="EPSG:4326").to_crs(net.metric_crs).iloc[0]
+    limit = float(max(thresholds_min))
+    rows: list[dict[str, Any]] = []
+    per_node, _ = node_minutes(net, fac_lon, fac_lat, limit_min=limit, detour=detour, access_kmh=access_kmh)
+    for row in _nested(
+        net, per_node, thresholds_min, cell_m=cell_m, clip_m=clip_m, detour=detour, access_kmh=access_kmh
+    ):
+        rows.append({"facility": -1, "name": "all facilities", **row})
+    if per_facility and fac_lon.size:
+        s = traveltime.snap(net, fac_lon, fac_lat, detour=detour, access_kmh=access_kmh)
+        for i in range(fac_lon.size):
+            nodes, minutes = traveltime.reach(net, int(s.node[i]), limit, offset_min=float(s.access_min[i]))
+            one = np.full(net.n_nodes, np.inf)
+            one[np.asarray(nodes)] = np.asarray(minutes, dtype=float)
+            for row in _nested(
+                net, one, thresholds_min, cell_m=cell_m, clip_m=clip_m, detour=detour, access_kmh=access_kmh
+            ):
+                rows.append({"facility": i, "name": names[i], **row})
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=net.metric_crs)
+    return frame.to_crs("EPSG:4326")
+
+
+def rings(nested: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Band polygons (e.g. 0–15, 15–30, 30–60) from nested isochrones: each minus the next smaller, per facility."""
+    out = []
+    for _, group in nested.groupby("facility", sort=False):
+        group = group.sort_values("threshold_min")
+        previous, low = None, 0.0
+        for _, row in group.iterrows():
+            geom = row.geometry if previous is None else shapely.difference(row.geometry, previous)
+            out.append({**row.drop("geometry").to_dict(), "band_from_min": low, "geometry": geom})
+            previous, low = row.geometry, row["threshold_min"]
+    frame = gpd.GeoDataFrame(out, geometry="geometry", crs=nested.crs)
+    if len(frame) and "area_km2" in frame.columns:  # the band's own area, not the cumulative one
+        equal_area = metric_crs(*frame.to_crs("EPSG:4326").total_bounds)
+        frame["area_km2"] = frame.to_crs(equal_area).area.to_numpy() / 1e6
+    return frame
