@@ -44,3 +44,10 @@ BANDS_MIN: tuple[float, ...] = (15.0, 30.0, 60.0, 90.0)
 
 #: Population grid cell size (metres).
 GRID_M: float = 1000.0
+
+#: Candidate hospital sites farther than this from the nearest road node are rejected (metres):
+#: a site needs a road; 2 km is already a long unbuilt access road for a hospital.
+MAX_ROAD_M: float = 2_000.0
+
+#: Candidate points generated over coverage gaps (one per block of gap cells, most populous first).
+GAP_CANDIDATES_N: int = 200

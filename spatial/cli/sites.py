@@ -1,5 +1,482 @@
-"""PLACEHOLDER: filled in by the owning work package."""
+"""``healthplan sites``: test candidate hospital sites (what-if gains) and choose the best ones (optimal siting)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
-app = typer.Typer(no_args_is_help=True)
+from spatial.errors import HealthplanError
+from spatial.settings import (
+    ACCESS_SPEED_KMH,
+    DATA_DIR,
+    DETOUR_FACTOR,
+    GAP_CANDIDATES_N,
+    GRID_M,
+    MAX_ROAD_M,
+    TERTIARY_THRESHOLD_MIN,
+)
+
+app = typer.Typer(no_args_is_help=True, help="Test candidate hospital sites and find the best ones.")
+
+#: Isochrones are drawn by default only for this many candidates (each takes a raster of its reach).
+_ISO_DEFAULT_MAX = 10
+
+RegionOpt = Annotated[str, typer.Option(help="hainan, yunnan, yiyang, haikou, or a prefecture/county adcode (e.g. 530100).")]
+OutOpt = Annotated[Path, typer.Option(help="Output GeoJSON; the summary goes to <out stem>.summary.json beside it.")]
+NetworkOpt = Annotated[
+    Path | None, typer.Option(help="Saved network folder (healthplan network build); default: the data folder's network.")
+]
+FacilitiesOpt = Annotated[
+    Path | None, typer.Option(help="Existing facilities (CSV/Excel/GeoJSON); default: the region's --kind facilities.")
+]
+PopulationOpt = Annotated[str, typer.Option(help="A population GeoTIFF, or 'census' (2020 census spread on the grid).")]
+ThresholdOpt = Annotated[float, typer.Option(help="Coverage threshold (minutes) the gains and the optimum refer to.")]
+KindOpt = Annotated[str, typer.Option(help="Default existing facilities: tertiary, county_hospital or primary.")]
+CellOpt = Annotated[float, typer.Option(help="Population grid cell size (metres) for --population census.")]
+CrsOpt = Annotated[str, typer.Option(help="Datum of facility/candidate coordinates: wgs84, gcj02 (AMap/Tencent), bd09 (Baidu).")]
+RoadOpt = Annotated[float, typer.Option(help="Reject candidates farther than this from a road node (metres).")]
+WeightOpt = Annotated[str, typer.Option(help="Whom to count: pop (everyone), urban, rural or pop60 (aged 60+).")]
+DataOpt = Annotated[Path, typer.Option(help="Data folder (roads/, population/).")]
+
+
+def _say(message: str) -> None:
+    """Progress line on stderr."""
+    typer.echo(f"[sites] {message}", err=True)
+
+
+def _floats(text: str, option: str) -> tuple[float, ...]:
+    """Comma-separated positive minutes, e.g. "15,30,60"."""
+    try:
+        values = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise HealthplanError(f"{option} takes comma-separated minutes such as 15,30,60, got {text!r}") from None
+    if not values or any(not v > 0 for v in values):
+        raise HealthplanError(f"{option} needs positive minutes, got {text!r}")
+    return values
+
+
+def _summary_path(out: Path) -> Path:
+    """``<out stem>.summary.json`` next to the output file."""
+    return out.with_name(f"{out.stem}.summary.json")
+
+
+def _side_path(out: Path, what: str, suffix: str) -> Path:
+    """``<out stem>.<what><suffix>`` next to the output file."""
+    return out.with_name(f"{out.stem}.{what}{suffix}")
+
+
+def _fail(exc: HealthplanError) -> None:
+    """Print a planner-readable error and exit with code 2."""
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(code=2)
+
+
+@dataclass
+class _Inputs:
+    """Everything a sites command reads: region, network, facilities, population, cells."""
+
+    region: Any
+    net: Any
+    facilities: Any
+    grid: Any
+    cells: Any
+    sources: dict[str, Any]
+
+
+def _load(
+    *,
+    region: str,
+    network: Path | None,
+    facilities: Path | None,
+    kind: str,
+    population: str,
+    cell_m: float,
+    datum: str,
+    weight: str,
+    data_dir: Path,
+) -> _Inputs:
+    """Resolve the region and load the network, the existing facilities, the population and the cells' minutes."""
+    from spatial import datafolder, regions, siting
+    from spatial import facilities as facilities_mod
+    from spatial import network as network_mod
+    from spatial import population as population_mod
+
+    if datum not in ("wgs84", "gcj02", "bd09"):
+        raise HealthplanError(f"--crs must be wgs84, gcj02 or bd09, got {datum!r}")
+    reg = regions.resolve(region)
+    _say(f"region {reg.name} ({reg.name_zh}, {len(reg.counties)} county-level units)")
+    if network is not None:
+        net, net_source = network_mod.load(network), str(network)
+    else:
+        _say("loading the data folder's default network for the region (built once, then cached)")
+        net, net_source = datafolder.default_network(reg.name, data_dir=data_dir), "default network of the data folder"
+    _say(f"network: {net.n_nodes:,} nodes, {net.n_edges:,} edges")
+    if facilities is not None:
+        fac, fac_source = facilities_mod.read_facilities(facilities, datum=datum), str(facilities)
+    else:
+        fac, fac_source = facilities_mod.default_facilities(reg, kind=kind), f"default {kind} facilities (data/facilities)"
+    facilities_mod.check_on_network(fac, net)
+    _say(f"{len(fac)} existing facilities from {fac_source}")
+    if population == "census":
+        grid = population_mod.from_census(reg, network=net, cell_m=cell_m)
+    else:
+        grid = population_mod.read_geotiff(Path(population), reg)
+    _say(f"population grid: {grid.n_cells:,} populated cells, {float(grid.pop.sum()):,.0f} persons")
+    cells = siting.site_cells(net, grid, fac, weight=weight)
+    sources = {"network": net_source, "facilities": fac_source, "population": population, "weight": weight}
+    return _Inputs(reg, net, fac, grid, cells, sources)
+
+
+def _candidates(spec: str, inp: _Inputs, *, threshold: float, n_gaps: int, datum: str) -> tuple[Any, str]:
+    """Candidate points from a file, 'plan', 'seats' or 'gaps'; with a description of where they came from."""
+    from spatial import siting
+
+    key = spec.strip().lower()
+    if key == "plan":
+        return siting.candidates_from_plan(inp.region), "the plans' candidate sites (role candidate)"
+    if key == "seats":
+        return siting.candidates_from_seats(inp.region), "county seats (data/facilities/county_seats.csv)"
+    if key == "gaps":
+        frame = siting.candidates_from_gaps(inp.grid, inp.cells.current_min, threshold_min=threshold, n=n_gaps)
+        return frame, f"population-weighted centres of blocks of cells beyond {threshold:g} min (up to {n_gaps})"
+    path = Path(spec)
+    if not path.exists():
+        raise HealthplanError(f"--candidates {spec!r}: no such file; give a CSV/GeoJSON file, or plan, seats or gaps")
+    return siting.read_candidates(path, datum=datum), str(path)
+
+
+def _provenance(inp: _Inputs, **parts: Any) -> dict[str, Any]:
+    """Provenance of a sites run: command, region, sources, method, travel-time model, network and population."""
+    from spatial import export
+
+    return export.make_provenance(
+        command=" ".join(["healthplan", *sys.argv[1:]]) if sys.argv else "healthplan sites",
+        region={"name": inp.region.name, "name_zh": inp.region.name_zh, "adcode": inp.region.adcode},
+        sources=inp.sources,
+        speeds={"access_kmh": ACCESS_SPEED_KMH, "detour_factor": DETOUR_FACTOR},
+        travel_time_model=(
+            "cell centre → nearest node access leg (straight line × detour at access speed) + shortest network time "
+            "+ the site's own access leg; today's minutes from coverage.cell_minutes; each candidate's cells from "
+            "its own bounded search (traveltime.reach_many), never a full recompute"
+        ),
+        network=inp.net.provenance,
+        population=inp.grid.provenance,
+        cell_m=inp.grid.cell_m,
+        **parts,
+    )
+
+
+def _rejected(checked: Any) -> list[dict[str, Any]]:
+    """Name and reason of every rejected candidate (for the summary)."""
+    bad = checked[checked["status"] != "ok"]
+    names = bad["name"] if "name" in bad else bad.index.astype(str)
+    return [{"name": str(n), "reason": str(r)} for n, r in zip(names, bad["reason"])]
+
+
+def _reason_counts(rejected: list[dict[str, Any]]) -> dict[str, int]:
+    """How many candidates failed each check (a candidate may fail several)."""
+    counts = {"not_on_land": 0, "outside_region": 0, "far_from_road": 0}
+    for item in rejected:
+        counts["not_on_land"] += "not on land" in item["reason"]
+        counts["outside_region"] += "outside the region" in item["reason"]
+        counts["far_from_road"] += "from the nearest road node" in item["reason"]
+    return counts
+
+
+def _short(summary: dict[str, Any], provenance: dict[str, Any]) -> dict[str, Any]:
+    """The printed one-line summary: the file's summary with rejected sites counted by reason, provenance abridged."""
+    line = dict(summary)
+    if len(line.get("rejected", [])) > 5:
+        line["rejected"] = _reason_counts(line["rejected"])
+    line["provenance"] = {k: provenance[k] for k in ("software", "created_utc", "command")}
+    return line
+
+
+def _names(frame: Any) -> list[str]:
+    """Candidate names (row numbers when the file has none)."""
+    if "name" in frame:
+        return [str(n) if n is not None and str(n) != "nan" else f"candidate {i + 1}" for i, n in enumerate(frame["name"])]
+    return [f"candidate {i + 1}" for i in range(len(frame))]
+
+
+@app.command("test")
+def test(
+    candidates: Annotated[str, typer.Option(help="Candidate sites: a CSV/GeoJSON file, or plan, seats or gaps.")],
+    region: RegionOpt,
+    out: OutOpt,
+    network: NetworkOpt = None,
+    facilities: FacilitiesOpt = None,
+    population: PopulationOpt = "census",
+    threshold: ThresholdOpt = TERTIARY_THRESHOLD_MIN,
+    thresholds: Annotated[str, typer.Option(help="Also report new coverage at these thresholds (minutes).")] = "15,30,60",
+    isochrones: Annotated[
+        bool | None, typer.Option(help=f"Write each candidate's isochrones (default: when ≤ {_ISO_DEFAULT_MAX} candidates).")
+    ] = None,
+    kind: KindOpt = "tertiary",
+    cell_m: CellOpt = GRID_M,
+    crs: CrsOpt = "wgs84",
+    max_road_m: RoadOpt = MAX_ROAD_M,
+    weight: WeightOpt = "pop",
+    n_gaps: Annotated[int, typer.Option(help="Number of gap candidates for --candidates gaps.")] = GAP_CANDIDATES_N,
+    data_dir: DataOpt = DATA_DIR,
+) -> None:
+    """What if a hospital were built here: persons each candidate newly brings within the thresholds, by county."""
+    try:
+        summary = _test(**locals())
+    except HealthplanError as exc:
+        _fail(exc)
+    typer.echo(json.dumps(summary, ensure_ascii=False))
+
+
+def _test(
+    *,
+    candidates: str,
+    region: str,
+    out: Path,
+    network: Path | None,
+    facilities: Path | None,
+    population: str,
+    threshold: float,
+    thresholds: str,
+    isochrones: bool | None,
+    kind: str,
+    cell_m: float,
+    crs: str,
+    max_road_m: float,
+    weight: str,
+    n_gaps: int,
+    data_dir: Path,
+) -> dict[str, Any]:
+    """Run ``sites test``; returns the one-line summary."""
+    import numpy as np
+    import pandas as pd
+
+    from spatial import export, siting
+
+    started = time.perf_counter()
+    if not threshold > 0:
+        raise HealthplanError(f"--threshold must be positive minutes, got {threshold}")
+    levels = tuple(sorted(set(_floats(thresholds, "--thresholds")) | {float(threshold)}))
+    inp = _load(region=region, network=network, facilities=facilities, kind=kind, population=population,
+                cell_m=cell_m, datum=crs, weight=weight, data_dir=data_dir)
+    raw, cand_source = _candidates(candidates, inp, threshold=threshold, n_gaps=n_gaps, datum=crs)
+    if len(raw) == 0:
+        raise HealthplanError(f"no candidate sites in {cand_source}")
+    checked = siting.check_candidates(inp.net, raw, region=inp.region, max_road_m=max_road_m).reset_index(drop=True)
+    checked["name"] = _names(checked)
+    ok = np.flatnonzero((checked["status"] == "ok").to_numpy())
+    _say(f"{len(checked)} candidates from {cand_source}: {ok.size} ok, {len(checked) - ok.size} rejected")
+    for col in [f"new_population_{t:g}min" for t in levels] + ["alone_population", "rank", "gain_population",
+                                                                  "covered_population_after"]:
+        checked[col] = np.nan
+    sub = checked.iloc[ok]
+    covered_before = float(inp.cells.weight[inp.cells.current_min <= threshold].sum())
+    covered_after = covered_before
+    by_county = pd.DataFrame(columns=["candidate", "name", "threshold_min", "adcode", "new_population"])
+    combined = []
+    if ok.size:
+        w = siting.what_if(inp.net, inp.cells, sub.geometry.x.to_numpy(), sub.geometry.y.to_numpy(),
+                           thresholds_min=levels, names=sub["name"].tolist())
+        for t in levels:
+            checked.loc[ok, f"new_population_{t:g}min"] = w.candidates[f"new_population_{t:g}min"].to_numpy()
+        # Rank the ok candidates by marginal gain at the main threshold (overlap counted once).
+        problem = siting.coverage_problem(inp.cells, w.reach, threshold_min=threshold, names=sub["name"].tolist())
+        ranked = siting.rank_candidates(problem)
+        rows = ok[ranked["candidate"].to_numpy()]
+        checked.loc[rows, "alone_population"] = ranked["alone_population"].to_numpy()
+        checked.loc[rows, "rank"] = ranked["rank"].to_numpy()
+        checked.loc[rows, "gain_population"] = ranked["gain_population"].to_numpy()
+        checked.loc[rows, "covered_population_after"] = ranked["covered_population_after"].to_numpy()
+        covered_after = float(ranked["covered_population_after"].iloc[-1])
+        by_county = w.by_county.copy()
+        by_county.insert(1, "name", ["all candidates together" if j < 0 else sub["name"].iloc[j] for j in by_county["candidate"]])
+        names = inp.region.counties.set_index("adcode")["name_zh"]
+        by_county.insert(4, "county", by_county["adcode"].map(names).to_numpy())
+        combined = w.combined.round(1).to_dict(orient="records")
+    people = [c for c in checked.columns if c.endswith("_population") or c.startswith("new_population_")]
+    checked[people] = checked[people].round(1)
+    checked["rank"] = checked["rank"].astype("Int64")
+    by_county["new_population"] = by_county["new_population"].astype(float).round(1)
+    provenance = _provenance(
+        inp,
+        method="what-if: each candidate's bounded search; gain_population = marginal gain in greedy rank order",
+        candidates=cand_source,
+        thresholds_min=list(levels),
+        threshold_min=threshold,
+        max_road_m=max_road_m,
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    frame = checked.drop(columns=[c for c in ("node",) if c in checked]).sort_values(["rank", "status"], na_position="last")
+    export.write_geojson(frame, out, provenance=provenance)
+    outputs = {"sites": str(out)}
+    export.write_csv(by_county, _side_path(out, "counties", ".csv"), provenance=provenance)
+    outputs["counties"] = str(_side_path(out, "counties", ".csv"))
+    draw = isochrones if isochrones is not None else ok.size <= _ISO_DEFAULT_MAX
+    if draw and ok.size:
+        _say(f"drawing isochrones of {ok.size} candidates")
+        iso = siting.what_if_isochrones(inp.net, sub.geometry.x.to_numpy(), sub.geometry.y.to_numpy(),
+                                        thresholds_min=levels, names=sub["name"].tolist())
+        export.write_geojson(iso, _side_path(out, "isochrones", ".geojson"), provenance=provenance)
+        outputs["isochrones"] = str(_side_path(out, "isochrones", ".geojson"))
+    total = float(inp.cells.weight.sum())
+    summary = {
+        "command": "sites test",
+        "region": inp.region.name,
+        "threshold_min": threshold,
+        "n_candidates": len(checked),
+        "n_ok": int(ok.size),
+        "n_rejected": int(len(checked) - ok.size),
+        "rejected": _rejected(checked),
+        "total_population": round(total, 1),
+        "covered_population_before": round(covered_before, 1),
+        "covered_population_after": round(covered_after, 1),
+        "covered_share_before": round(covered_before / total, 6) if total else None,
+        "covered_share_after": round(covered_after / total, 6) if total else None,
+        "by_threshold": combined,
+        "method": "what-if (bounded search per candidate); greedy rank for gain_population",
+        "gap": None,
+        "outputs": outputs,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    summary["outputs"]["summary"] = str(_summary_path(out))
+    export.write_json({**summary, "provenance": provenance}, _summary_path(out))
+    return _short(summary, provenance)
+
+
+@app.command("optimize")
+def optimize(
+    region: RegionOpt,
+    out: OutOpt,
+    candidates: Annotated[str, typer.Option(help="Candidate sites: a CSV/GeoJSON file, or plan, seats or gaps.")] = "gaps",
+    k: Annotated[int | None, typer.Option("--k", help="Number of new sites (maximal covering).")] = None,
+    target_coverage: Annotated[
+        float | None, typer.Option(help="Share of the population to cover, 0.95 or 95 (fewest sites: set covering).")
+    ] = None,
+    method: Annotated[str, typer.Option(help="greedy (lazy greedy + Teitz–Bart interchange) or exact (HiGHS MILP).")] = "greedy",
+    network: NetworkOpt = None,
+    facilities: FacilitiesOpt = None,
+    population: PopulationOpt = "census",
+    threshold: ThresholdOpt = TERTIARY_THRESHOLD_MIN,
+    kind: KindOpt = "tertiary",
+    cell_m: CellOpt = GRID_M,
+    crs: CrsOpt = "wgs84",
+    max_road_m: RoadOpt = MAX_ROAD_M,
+    weight: WeightOpt = "pop",
+    n_gaps: Annotated[int, typer.Option(help="Number of gap candidates for --candidates gaps.")] = GAP_CANDIDATES_N,
+    time_limit: Annotated[float, typer.Option(help="Time limit of the exact solver (seconds).")] = 120.0,
+    data_dir: DataOpt = DATA_DIR,
+) -> None:
+    """Choose new sites: the k that cover most people, or the fewest reaching a target share (existing facilities kept)."""
+    try:
+        summary = _optimize(**locals())
+    except HealthplanError as exc:
+        _fail(exc)
+    typer.echo(json.dumps(summary, ensure_ascii=False))
+
+
+def _optimize(
+    *,
+    region: str,
+    out: Path,
+    candidates: str,
+    k: int | None,
+    target_coverage: float | None,
+    method: str,
+    network: Path | None,
+    facilities: Path | None,
+    population: str,
+    threshold: float,
+    kind: str,
+    cell_m: float,
+    crs: str,
+    max_road_m: float,
+    weight: str,
+    n_gaps: int,
+    time_limit: float,
+    data_dir: Path,
+) -> dict[str, Any]:
+    """Run ``sites optimize``; returns the one-line summary."""
+    import numpy as np
+
+    from spatial import export, siting
+
+    started = time.perf_counter()
+    if (k is None) == (target_coverage is None):
+        raise HealthplanError("give exactly one of --k N (number of new sites) or --target-coverage X (e.g. 0.95)")
+    if method not in ("greedy", "exact"):
+        raise HealthplanError(f"--method must be greedy or exact, got {method!r}")
+    if not threshold > 0:
+        raise HealthplanError(f"--threshold must be positive minutes, got {threshold}")
+    target = None
+    if target_coverage is not None:
+        target = target_coverage / 100.0 if 1.0 < target_coverage <= 100.0 else target_coverage
+    inp = _load(region=region, network=network, facilities=facilities, kind=kind, population=population,
+                cell_m=cell_m, datum=crs, weight=weight, data_dir=data_dir)
+    raw, cand_source = _candidates(candidates, inp, threshold=threshold, n_gaps=n_gaps, datum=crs)
+    checked = siting.check_candidates(inp.net, raw, region=inp.region, max_road_m=max_road_m).reset_index(drop=True)
+    checked["name"] = _names(checked)
+    ok = np.flatnonzero((checked["status"] == "ok").to_numpy())
+    _say(f"{len(checked)} candidates from {cand_source}: {ok.size} ok, {len(checked) - ok.size} rejected")
+    if ok.size == 0:
+        raise HealthplanError(f"none of the {len(checked)} candidates passed the checks; see their reasons with 'sites test'")
+    sub = checked.iloc[ok].reset_index(drop=True)
+    t0 = time.perf_counter()
+    reach = siting.candidate_reach(inp.net, inp.cells, sub["node"].to_numpy(), sub["access_min"].to_numpy(),
+                                   limit_min=threshold)
+    problem = siting.coverage_problem(inp.cells, reach, threshold_min=threshold, names=sub["name"].tolist())
+    _say(f"coverage matrix {problem.n_cells:,} cells × {problem.n_candidates} candidates "
+         f"({reach.minutes.nnz:,} pairs) in {time.perf_counter() - t0:.2f} s")
+    if k is not None:
+        result = siting.maximal_covering(problem, k, method=method, time_limit_s=time_limit)
+    else:
+        result = siting.set_covering(problem, float(target), method=method, time_limit_s=time_limit)
+    _say(f"{result.method}: {result.chosen.size} sites, {result.covered_before:,.0f} → {result.covered_after:,.0f} persons")
+    if not result.feasible:
+        _say(f"target {float(target):.1%} cannot be reached: all {ok.size} usable candidates together reach "
+             f"{result.best_share:.1%}; add candidates (e.g. --candidates gaps) or lower the target")
+    chosen = sub.iloc[result.chosen].copy()
+    chosen.insert(0, "order", np.arange(1, result.chosen.size + 1))
+    chosen["gain_population"] = result.gain_population
+    chosen["covered_population_after"] = result.covered_before + np.cumsum(result.gain_population)
+    chosen["covered_share_after"] = chosen["covered_population_after"] / result.total_population
+    alone = problem.gains()
+    chosen["alone_population"] = alone[result.chosen]
+    provenance = _provenance(
+        inp,
+        method=result.method,
+        candidates=cand_source,
+        threshold_min=threshold,
+        max_road_m=max_road_m,
+        objective=("maximal covering: k new sites" if k is not None else "set covering: fewest sites to the target share"),
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    export.write_geojson(chosen.drop(columns=["node"]), out, provenance=provenance)
+    checked["chosen_order"] = np.nan
+    checked.loc[ok[result.chosen], "chosen_order"] = np.arange(1, result.chosen.size + 1)
+    checked["alone_population"] = np.nan
+    checked.loc[ok, "alone_population"] = alone
+    all_path = _side_path(out, "candidates", ".geojson")
+    export.write_geojson(checked.drop(columns=["node"]), all_path, provenance=provenance)
+    summary = {
+        "command": "sites optimize",
+        "region": inp.region.name,
+        "candidates": cand_source,
+        "n_candidates": len(checked),
+        "n_ok": int(ok.size),
+        "n_rejected": int(len(checked) - ok.size),
+        "rejected": _rejected(checked),
+        "k": k,
+        **result.summary(),
+        "chosen": [int(i) + 1 for i in ok[result.chosen]],  # 1-based rows of the candidate list
+        "outputs": {"sites": str(out), "candidates": str(all_path), "summary": str(_summary_path(out))},
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    summary["chosen_names"] = [str(n) for n in chosen["name"]]
+    export.write_json({**summary, "provenance": provenance}, _summary_path(out))
+    return _short(summary, provenance)
