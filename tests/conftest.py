@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# session fixtures kunming_net, hainan_net, haikou_net (built once per session in a tmp cache)
+pytest_plugins = ["network_fixtures"]  # tests/network_fixtures.py (tests/ is on sys.path: no __init__.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 

@@ -528,7 +528,9 @@ def test_hainan_isochrone_agrees_with_cells(hainan):
     wrong = inside[clear] != (minutes <= 60.0)[clear]
     # … except where a cell centre and its raster cell's centre snap to different nodes (the model's jumps)
     assert wrong.mean() < 0.005
-    assert inside.sum() > 0.5 * inside.size
+    # the polygon is not trivially empty or everything: its share of cells matches the cells' own minutes
+    assert 0 < inside.sum() < inside.size
+    assert abs(inside.mean() - (minutes <= 60.0).mean()) < 0.02
 
 
 def test_kunming_emergency_circle(kunming_net):

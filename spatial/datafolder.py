@@ -1,0 +1,129 @@
+"""Default road networks of the regions the project ships data for, read from the data folder.
+
+The data folder (``settings.DATA_DIR``, laid out like ``../shared/data``) holds ``roads/…``; this module
+maps a region name or adcode to the file, the class field and the snapping tolerance that suits it,
+and builds (once) or loads (after) the network through the disk cache.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from spatial.errors import NetworkError
+from spatial.network import Network, cached_network
+from spatial.settings import CACHE_DIR, DATA_DIR
+
+
+@dataclass(frozen=True)
+class NetworkSource:
+    """Where a region's default network comes from and how it is built."""
+
+    name: str
+    kind: str  # "roads" | "edge_csv"
+    relpath: str  # path under the data folder
+    options: dict  # builder options (class field, snap tolerance …)
+    note: str
+
+
+#: Hainan backbone: 450 m.  The lines are simplified at ~400–500 m and rounded to 0.001° (~100 m), so
+#: gaps of a few hundred metres between road ends are artefacts of the data.  Measured, as components /
+#: share of nodes in the largest (endpoint joins + T-junctions):
+#:   300 m → 22 / 94.1%;  450 m → 18 / 97.7%;  600 m → 13 / 98.7%
+#: (endpoint joins alone 37 / 91.2%, 30 / 94.8%, 23 / 96.2%; exact ends only 85 / 72.2%).
+#: 450 m joins nearly all of the backbone while staying within the simplification tolerance; beyond it,
+#: roads that merely pass near each other (an expressway over a national road) start to get junctions
+#: they do not have.  Gaps are bridged by edges as long as the gap, so no node moves.
+HAINAN_SNAP_M: float = 450.0
+
+#: Kunming: coordinates are rounded to 0.0001° (~10 m) and the four source layers (one per class) do
+#: not always share junction vertices; 20 m (settings.SNAP_M) bridges them: 310 components, largest
+#: 97.4% of nodes (exact ends only: 481 components, 97.1%).
+KUNMING_SNAP_M: float = 20.0
+
+SOURCES: dict[str, NetworkSource] = {
+    "hainan": NetworkSource(
+        "hainan",
+        "roads",
+        "roads/hainan_trunk_roads.gpkg",
+        {"class_field": "road_class", "layer": "roads", "snap_m": HAINAN_SNAP_M},
+        "OSM motorway/trunk/primary backbone of Hainan island (coarse: no secondary or rural roads)",
+    ),
+    "kunming": NetworkSource(
+        "kunming",
+        "roads",
+        "roads/kunming_roads.gpkg",
+        {"class_field": "road_class", "layer": "roads", "snap_m": KUNMING_SNAP_M},
+        "Kunming prefecture road lines in four classes (arterial, secondary, branch, internal)",
+    ),
+    "haikou_didi": NetworkSource(
+        "haikou_didi",
+        "edge_csv",
+        "roads/haikou_didi",
+        {"datum": "gcj02"},
+        "central Haikou (13 × 8 km) directed DiDi network; one assumed urban speed",
+    ),
+}
+
+_ALIASES = {
+    "hainan": "hainan",
+    "haikou": "hainan",
+    "海南": "hainan",
+    "海口": "hainan",
+    "yunnan": "kunming",
+    "kunming": "kunming",
+    "云南": "kunming",
+    "昆明": "kunming",
+    "haikou_didi": "haikou_didi",
+    "didi": "haikou_didi",
+}
+
+
+def source_for(region: str | int) -> NetworkSource:
+    """The default network source of a region name or adcode (46xxxx → Hainan, 53xxxx → Kunming)."""
+    key = str(region).strip().lower()
+    if key.isdigit():
+        if key.startswith("46"):
+            return SOURCES["hainan"]
+        if key.startswith("53"):
+            return SOURCES["kunming"]
+    elif key in _ALIASES:
+        return SOURCES[_ALIASES[key]]
+    raise NetworkError(
+        f"no default road network for region {region!r}; defaults exist for Hainan (hainan, haikou, 46xxxx) "
+        "and Kunming (yunnan, kunming, 53xxxx). For another region build one with "
+        "'healthplan network build --pbf <Geofabrik .osm.pbf> --out DIR' or '--place \"<name>\"' (needs internet), "
+        "or '--roads FILE --class-field FIELD' from your own road lines"
+    )
+
+
+def network_path(region: str | int, *, data_dir: str | Path = DATA_DIR) -> Path:
+    """Path of the region's default road file (or folder) in the data folder; raises if it is missing."""
+    src = source_for(region)
+    path = Path(data_dir) / src.relpath
+    if not path.exists():
+        raise NetworkError(
+            f"the road data for {src.name} is missing: looked for {path}. Put the file there (or set "
+            "HEALTHPLAN_DATA to a folder laid out like shared/data), or build a network from OpenStreetMap "
+            "with 'healthplan network build --pbf <Geofabrik .osm.pbf> --out DIR' or '--place \"<name>\"'"
+        )
+    return path
+
+
+def default_network(
+    region: str | int, *, data_dir: str | Path = DATA_DIR, cache_dir: str | Path = CACHE_DIR
+) -> Network:
+    """The region's default routable network, built on first use and loaded from the cache after."""
+    src = source_for(region)
+    path = network_path(region, data_dir=data_dir)
+    return cached_network(src.kind, path, cache_dir=cache_dir, **src.options)
+
+
+def available_networks(data_dir: str | Path = DATA_DIR) -> dict[str, Path]:
+    """Default networks whose source data exist in ``data_dir`` (name → path)."""
+    out = {}
+    for name, src in SOURCES.items():
+        path = Path(data_dir) / src.relpath
+        if path.exists():
+            out[name] = path
+    return out

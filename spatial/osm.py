@@ -1,0 +1,326 @@
+"""OpenStreetMap → Network: PBF extracts through pyrosm, Overpass and OSM XML through osmnx.
+
+* ``from_pbf``: a Geofabrik-style ``.osm.pbf``, read with pyrosm's driving filter; vectorised.
+* ``from_place`` (Overpass, needs internet) and ``from_osm_xml`` (a local ``.osm`` XML file) both go
+  through osmnx to a ``MultiDiGraph`` and then through the one conversion ``graph_to_network``.
+
+Speeds come from the ``highway`` tag via the speed table.  One-way rules follow OSM: ``oneway=yes|true|1``
+(digitised direction), ``oneway=-1|reverse`` (against it), ``junction=roundabout`` and
+``highway=motorway|motorway_link`` imply one-way unless ``oneway=no``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from spatial.errors import InputFileError, NetworkError
+from spatial.network import (
+    Network,
+    _resolve_speeds,
+    _speed_provenance,
+    assemble,
+    file_identity,
+    travel_minutes,
+)
+
+log = logging.getLogger(__name__)
+
+#: highway=* values a car may use (the OSM keys of the default speed table).
+DRIVABLE_HIGHWAYS: frozenset[str] = frozenset(
+    {
+        "motorway",
+        "motorway_link",
+        "trunk",
+        "trunk_link",
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+        "tertiary",
+        "tertiary_link",
+        "unclassified",
+        "residential",
+        "living_street",
+        "service",
+        "road",
+        "track",
+    }
+)
+
+_YES = {"yes", "true", "1"}
+_REVERSE = {"-1", "reverse"}
+_IMPLIED_ONEWAY = {"motorway", "motorway_link"}
+
+
+def _first(value: Any) -> str:
+    """First value of an osmnx list attribute (simplified edges carry lists), as a lower-case string."""
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else ""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value).strip().lower()
+
+
+def oneway_direction(
+    highway: np.ndarray, oneway: np.ndarray, junction: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per OSM way segment: (forward allowed, backward allowed) from highway/oneway/junction tags."""
+    hw = np.array([_first(h) for h in highway])
+    ow = np.array([_first(o) for o in oneway])
+    jn = np.array([_first(j) for j in junction])
+    backward_only = np.isin(ow, list(_REVERSE))
+    forward_only = np.isin(ow, list(_YES)) | (
+        (ow == "") & (np.isin(hw, list(_IMPLIED_ONEWAY)) | (jn == "roundabout"))
+    )
+    return ~backward_only, ~forward_only
+
+
+def _edges_to_network(
+    node_lon: np.ndarray,
+    node_lat: np.ndarray,
+    tail: np.ndarray,
+    head: np.ndarray,
+    length_m: np.ndarray,
+    highway: np.ndarray,
+    *,
+    speeds: Mapping[str, float] | str | Path | None,
+    uniform_speed_kmh: float | None,
+    source: str,
+    provenance: dict[str, Any],
+) -> Network:
+    """Directed OSM edges with highway tags → Network (speeds by class, largest strong component)."""
+    from spatial.speeds import class_speeds
+
+    hw = np.array([_first(h) for h in highway], dtype=object).astype(str)
+    classes, class_idx = np.unique(hw, return_inverse=True)
+    classes = tuple(str(c) for c in classes)
+    table = _resolve_speeds(speeds)
+    speed = class_speeds(classes, table, uniform_speed_kmh=uniform_speed_kmh, source=source)
+    prov = {**provenance, **_speed_provenance(classes, speed, table, uniform_speed_kmh)}
+    return assemble(
+        node_lon,
+        node_lat,
+        tail,
+        head,
+        length_m,
+        travel_minutes(length_m, speed[class_idx]),
+        class_idx,
+        classes,
+        directed=True,
+        provenance=prov,
+    )
+
+
+def from_pbf(
+    path: str | Path,
+    *,
+    speeds: Mapping[str, float] | str | Path | None = None,
+    uniform_speed_kmh: float | None = None,
+    bounding_box: list[float] | None = None,
+) -> Network:
+    """Driving network from an OSM PBF extract (pyrosm's driving filter; one-way tags honoured)."""
+    import pyrosm
+
+    t0 = time.perf_counter()
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(
+            f"OSM PBF {path} not found; download an extract from https://download.geofabrik.de/"
+        )
+    log.info("reading %s with pyrosm (driving network)…", path.name)
+    try:
+        osm = pyrosm.OSM(str(path), bounding_box=bounding_box)
+        nodes, edges = osm.get_network(network_type="driving", nodes=True, extra_attributes=["junction"])
+    except Exception as exc:  # pyrosm raises plain Exceptions/ValueErrors on corrupt input
+        raise InputFileError(f"{path}: cannot be read as an OSM PBF ({exc})") from exc
+    if edges is None or nodes is None or len(edges) == 0:
+        raise NetworkError(f"{path}: no drivable roads in the extract (or in the bounding box)")
+    ids = pd.Index(nodes["id"].to_numpy())
+    tail, head = ids.get_indexer(edges["u"].to_numpy()), ids.get_indexer(edges["v"].to_numpy())
+    if (tail < 0).any() or (head < 0).any():
+        raise NetworkError(
+            f"{path}: {int(((tail < 0) | (head < 0)).sum())} road segments reference missing nodes"
+        )
+    junction = edges["junction"].to_numpy() if "junction" in edges else np.full(len(edges), None)
+    fwd, back = oneway_direction(edges["highway"].to_numpy(), edges["oneway"].to_numpy(), junction)
+    length = edges["length"].to_numpy(dtype=float)
+    highway = edges["highway"].to_numpy()
+    log.info(
+        "%s: %d nodes, %d way segments (%d one-way)",
+        path.name,
+        len(nodes),
+        len(edges),
+        int((~(fwd & back)).sum()),
+    )
+    net = _edges_to_network(
+        nodes["lon"].to_numpy(dtype=float),
+        nodes["lat"].to_numpy(dtype=float),
+        np.concatenate([tail[fwd], head[back]]),
+        np.concatenate([head[fwd], tail[back]]),
+        np.concatenate([length[fwd], length[back]]),
+        np.concatenate([highway[fwd], highway[back]]),
+        speeds=speeds,
+        uniform_speed_kmh=uniform_speed_kmh,
+        source=str(path),
+        provenance={
+            "kind": "pbf",
+            "source": file_identity(path),
+            "reader": f"pyrosm {pyrosm.__version__}",
+            "bounding_box": bounding_box,
+        },
+    )
+    net.provenance["build_seconds"] = round(time.perf_counter() - t0, 3)
+    return net
+
+
+def graph_to_network(
+    graph,
+    *,
+    speeds: Mapping[str, float] | str | Path | None = None,
+    uniform_speed_kmh: float | None = None,
+    source: str = "the OSM data",
+    provenance: dict[str, Any] | None = None,
+) -> Network:
+    """An unsimplified osmnx MultiDiGraph → Network: drop non-drivable ways, simplify per highway class, convert.
+
+    osmnx has already turned two-way ways into two directed edges.  Simplification runs after the
+    filter and keeps a node wherever the highway class changes, so a footway never merges into a road.
+    """
+    import osmnx as ox
+
+    if graph.number_of_edges() == 0:
+        raise NetworkError(f"{source}: no roads in the OSM data")
+    rows = [
+        (u, v, k, _first(d.get("highway")), _first(d.get("access")))
+        for u, v, k, d in graph.edges(keys=True, data=True)
+    ]
+    hw = np.array([r[3] for r in rows])
+    acc = np.array([r[4] for r in rows])
+    drivable = np.isin(hw, list(DRIVABLE_HIGHWAYS)) & ~np.isin(acc, ["no", "private"])
+    if not drivable.any():
+        raise NetworkError(
+            f"{source}: none of the {len(hw)} ways is a drivable highway ({sorted(DRIVABLE_HIGHWAYS)})"
+        )
+    graph = graph.copy()
+    graph.remove_edges_from([r[:3] for r, keep in zip(rows, drivable) if not keep])
+    graph.remove_nodes_from([n for n, deg in dict(graph.degree()).items() if deg == 0])
+    if not graph.graph.get("simplified", False):
+        graph = ox.simplify_graph(graph, edge_attrs_differ=["highway"])
+    node_ids = np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
+    x = np.array([graph.nodes[n]["x"] for n in node_ids], dtype=float)
+    y = np.array([graph.nodes[n]["y"] for n in node_ids], dtype=float)
+    index = pd.Index(node_ids)
+    u, v, length, highway = zip(
+        *((u, v, d.get("length", np.nan), d.get("highway")) for u, v, d in graph.edges(data=True))
+    )
+    prov = {**(provenance or {}), "non_drivable_edges_dropped": int((~drivable).sum())}
+    return _edges_to_network(
+        x,
+        y,
+        index.get_indexer(np.asarray(u, dtype=np.int64)),
+        index.get_indexer(np.asarray(v, dtype=np.int64)),
+        np.asarray(length, dtype=float),
+        np.asarray(highway, dtype=object),
+        speeds=speeds,
+        uniform_speed_kmh=uniform_speed_kmh,
+        source=source,
+        provenance=prov,
+    )
+
+
+def from_osm_xml(
+    path: str | Path,
+    *,
+    speeds: Mapping[str, float] | str | Path | None = None,
+    uniform_speed_kmh: float | None = None,
+) -> Network:
+    """Driving network from an OSM XML file (.osm) through osmnx, the same conversion as ``from_place``."""
+    import osmnx as ox
+
+    t0 = time.perf_counter()
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"OSM XML {path} not found")
+    try:
+        graph = ox.graph_from_xml(path, simplify=False, retain_all=True)
+    except Exception as exc:  # osmnx/ElementTree errors on malformed files
+        raise InputFileError(f"{path}: cannot be read as OSM XML ({exc})") from exc
+    net = graph_to_network(
+        graph,
+        speeds=speeds,
+        uniform_speed_kmh=uniform_speed_kmh,
+        source=str(path),
+        provenance={"kind": "osm_xml", "source": file_identity(path), "reader": f"osmnx {ox.__version__}"},
+    )
+    net.provenance["build_seconds"] = round(time.perf_counter() - t0, 3)
+    return net
+
+
+def from_place(
+    name: str,
+    *,
+    speeds: Mapping[str, float] | str | Path | None = None,
+    uniform_speed_kmh: float | None = None,
+) -> Network:
+    """Driving network of a named place (e.g. "Haikou, Hainan, China") from Overpass via osmnx; needs internet."""
+    import osmnx as ox
+
+    t0 = time.perf_counter()
+    log.info("downloading the drive network of %r from Overpass (osmnx)…", name)
+    try:
+        graph = ox.graph_from_place(name, network_type="drive", simplify=False, retain_all=True)
+    except Exception as exc:  # geocoding or network failures
+        raise NetworkError(
+            f"could not download the road network of {name!r} from OpenStreetMap ({exc}). Check the place name "
+            "(as Nominatim spells it) and the internet connection, or use --pbf with a Geofabrik extract"
+        ) from exc
+    net = graph_to_network(
+        graph,
+        speeds=speeds,
+        uniform_speed_kmh=uniform_speed_kmh,
+        source=f"place {name!r}",
+        provenance={
+            "kind": "place",
+            "source": {"place": name, "downloaded": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
+            "reader": f"osmnx {ox.__version__} (Overpass)",
+        },
+    )
+    net.provenance["build_seconds"] = round(time.perf_counter() - t0, 3)
+    return net
+
+
+def write_osm_xml(
+    path: str | Path, node_lon: np.ndarray, node_lat: np.ndarray, ways: list[tuple[list[int], dict[str, str]]]
+) -> Path:
+    """Write nodes (ids 1..n) and ways ([node ids], tags) as a minimal OSM XML file (for tests and examples)."""
+    from xml.sax.saxutils import quoteattr
+
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="healthplan">']
+    for i, (lo, la) in enumerate(zip(node_lon, node_lat), start=1):
+        lines.append(f'  <node id="{i}" version="1" lat="{la:.7f}" lon="{lo:.7f}"/>')
+    for w, (refs, tags) in enumerate(ways, start=1):
+        lines.append(f'  <way id="{w}" version="1">')
+        lines += [f'    <nd ref="{r}"/>' for r in refs]
+        lines += [f"    <tag k={quoteattr(str(k))} v={quoteattr(str(v))}/>" for k, v in tags.items()]
+        lines.append("  </way>")
+    lines.append("</osm>")
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return Path(path)
+
+
+__all__ = [
+    "DRIVABLE_HIGHWAYS",
+    "from_osm_xml",
+    "from_pbf",
+    "from_place",
+    "graph_to_network",
+    "oneway_direction",
+    "write_osm_xml",
+]
