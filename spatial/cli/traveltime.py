@@ -134,7 +134,7 @@ def traveltime(
         frame = node_table(net, minutes, source, names)
         provenance = make_provenance(
             method="minutes from each road node to its nearest facility: network shortest path "
-                   "(scipy csgraph Dijkstra on the reversed graph) + the facility's access leg "
+                   "(compiled bucket-queue Dijkstra on the reversed graph) + the facility's access leg "
                    "(straight line × detour at the access speed)",
             network=net_source,
             network_provenance=net.provenance,

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# One command on a fresh machine: install healthplan (editable) and start the app on http://localhost:8501.
+#
+#   scripts/run_app.sh            # data folder: $HEALTHPLAN_DATA, else ../shared/data beside the repo
+#   HEALTHPLAN_DATA=/path/to/data scripts/run_app.sh
+#   PORT=8502 scripts/run_app.sh
+#
+# The first view of a region builds its road network from the data folder and caches it under
+# ~/.cache/healthplan (HEALTHPLAN_CACHE); later starts load it in milliseconds.  Without road data for a
+# region the app still shows the plan layers and offers to download an OpenStreetMap extract.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+"$PYTHON" -m pip install --quiet -e .
+exec "$PYTHON" -m streamlit run app.py \
+  --server.headless true \
+  --server.port "${PORT:-8501}" \
+  --server.address "${ADDRESS:-0.0.0.0}" \
+  --browser.gatherUsageStats false
