@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from spatial.cli._inputs import fail, load_inputs, minutes_list, say
+from spatial.cli._inputs import provenance as inputs_provenance
 from spatial.errors import HealthplanError
 from spatial.settings import (
-    ACCESS_SPEED_KMH,
     BANDS_MIN,
     DATA_DIR,
-    DETOUR_FACTOR,
     EMERGENCY_THRESHOLD_MIN,
     GRID_M,
     RURAL_THRESHOLD_MIN,
@@ -23,23 +22,7 @@ from spatial.settings import (
     URBAN_THRESHOLD_MIN,
 )
 
-
-def _say(message: str) -> None:
-    """Progress line on stderr."""
-    typer.echo(f"[coverage] {message}", err=True)
-
-
-def _floats(text: str, option: str) -> tuple[float, ...]:
-    """Comma-separated minutes, e.g. "15,30,60"."""
-    try:
-        values = tuple(float(v) for v in text.split(",") if v.strip())
-    except ValueError:
-        raise HealthplanError(
-            f"{option} takes comma-separated minutes such as 15,30,60, got {text!r}"
-        ) from None
-    if not values or any(v <= 0 for v in values):
-        raise HealthplanError(f"{option} needs at least one positive number of minutes, got {text!r}")
-    return values
+_say = say("coverage")
 
 
 def coverage(
@@ -128,8 +111,7 @@ def coverage(
             data_dir=data_dir,
         )
     except HealthplanError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from None
+        fail(exc)
     typer.echo(json.dumps(summary, ensure_ascii=False))
 
 
@@ -155,13 +137,9 @@ def _run(
 ) -> dict:
     """Load inputs, compute the report, write the files; returns the one-line summary."""
     from spatial import coverage as cov
-    from spatial import datafolder, export, regions
+    from spatial import export
     from spatial import facilities as facilities_mod
-    from spatial import network as network_mod
-    from spatial import population as population_mod
 
-    if facility_crs not in ("wgs84", "gcj02", "bd09"):
-        raise HealthplanError(f"--facility-crs must be wgs84, gcj02 or bd09, got {facility_crs!r}")
     if any(
         t is not None and not t > 0
         for t in (threshold, urban_threshold, rural_threshold, emergency_threshold)
@@ -170,38 +148,12 @@ def _run(
     if urban_threshold is not None or rural_threshold is not None:
         urban_threshold = URBAN_THRESHOLD_MIN if urban_threshold is None else urban_threshold
         rural_threshold = RURAL_THRESHOLD_MIN if rural_threshold is None else rural_threshold
-    band_edges = _floats(bands, "--bands")
-    iso_min = _floats(isochrones, "--isochrones")
+    band_edges = minutes_list(bands, "--bands")
+    iso_min = minutes_list(isochrones, "--isochrones")
     started = time.perf_counter()
-    reg = regions.resolve(region)
-    _say(f"region {reg.name} ({reg.name_zh}, {len(reg.counties)} county-level units)")
-    if network is not None:
-        net = network_mod.load(network)
-        net_source = str(network)
-    else:
-        _say("loading the data folder's default network for the region (built once, then cached)")
-        net = datafolder.default_network(reg.name, data_dir=data_dir)
-        net_source = "default network of the data folder"
-    _say(f"network: {net.n_nodes:,} nodes, {net.n_edges:,} edges")
-    if facilities is not None:
-        fac = facilities_mod.read_facilities(facilities, datum=facility_crs)
-        fac_source = str(facilities)
-    else:
-        fac = facilities_mod.default_facilities(reg, kind=kind)
-        fac_source = f"default {kind} facilities (data/facilities)"
-    if len(fac) == 0:
-        raise HealthplanError(
-            f"no facilities to measure coverage from ({fac_source}); give --facilities FILE"
-        )
-    facilities_mod.check_on_network(fac, net)
-    _say(f"{len(fac)} facilities from {fac_source}")
-    if population == "census":
-        cell_m = GRID_M if cell_m is None else cell_m
-        _say(f"spreading the 2020 census over a {cell_m:g} m grid")
-        grid = population_mod.from_census(reg, network=net, cell_m=cell_m)
-    else:
-        grid = population_mod.read_geotiff(Path(population), reg, cell_m=cell_m)
-    _say(f"population grid: {grid.n_cells:,} populated cells, {float(grid.pop.sum()):,.0f} persons")
+    inp = load_inputs(region, network=network, facilities=facilities, kind=kind, datum=facility_crs,
+                      population=population, cell_m=cell_m, data_dir=data_dir, progress=_say)
+    reg, net, fac, grid = inp.region, inp.net, inp.facilities, inp.grid
     site_frame = None
     if sites is not None:
         site_frame = facilities_mod.read_facilities(sites)
@@ -224,18 +176,13 @@ def _run(
         emergency_threshold_min=emergency_threshold,
         progress=_say,
     )
-    provenance = export.make_provenance(
-        command=" ".join(["healthplan", *sys.argv[1:]]) if sys.argv else "healthplan coverage",
-        region={"name": reg.name, "name_zh": reg.name_zh, "adcode": reg.adcode},
-        sources={
-            "network": net_source,
-            "facilities": fac_source,
-            "population": population,
-            "sites": str(sites) if sites else None,
-        },
+    provenance = inputs_provenance(
+        inp,
+        default_command="healthplan coverage",
+        sites=str(sites) if sites else None,
         method=(
             "cell centre → nearest node access leg (straight line × detour at access speed) + shortest network "
-            "time (scipy csgraph Dijkstra, reversed graph) + facility access leg; circles count a cell's persons "
+            "time (Dijkstra on the reversed graph) + facility access leg; circles count a cell's persons "
             "when its centre is within the threshold (urban persons at the urban, rural at the rural threshold); "
             "gaps = 4-connected clusters of populated cells beyond the threshold; isochrones = contours of the "
             "same travel-time model on a raster"
@@ -248,10 +195,6 @@ def _run(
             "isochrones": iso_min,
             "emergency": emergency_threshold,
         },
-        speeds={"access_kmh": ACCESS_SPEED_KMH, "detour_factor": DETOUR_FACTOR},
-        network=net.provenance,
-        population=grid.provenance,
-        cell_m=grid.cell_m,
     )
     out.mkdir(parents=True, exist_ok=True)
     _say(f"writing {out}")

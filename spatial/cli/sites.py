@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from spatial.cli._inputs import Inputs, fail, load_inputs, minutes_list, say
+from spatial.cli._inputs import provenance as inputs_provenance
 from spatial.errors import HealthplanError
 from spatial.settings import (
-    ACCESS_SPEED_KMH,
     DATA_DIR,
-    DETOUR_FACTOR,
     GAP_CANDIDATES_N,
     GRID_M,
     MAX_ROAD_M,
@@ -45,22 +43,6 @@ WeightOpt = Annotated[str, typer.Option(help="Whom to count: pop (everyone), urb
 DataOpt = Annotated[Path, typer.Option(help="Data folder (roads/, population/).")]
 
 
-def _say(message: str) -> None:
-    """Progress line on stderr."""
-    typer.echo(f"[sites] {message}", err=True)
-
-
-def _floats(text: str, option: str) -> tuple[float, ...]:
-    """Comma-separated positive minutes, e.g. "15,30,60"."""
-    try:
-        values = tuple(float(v) for v in text.split(",") if v.strip())
-    except ValueError:
-        raise HealthplanError(f"{option} takes comma-separated minutes such as 15,30,60, got {text!r}") from None
-    if not values or any(not v > 0 for v in values):
-        raise HealthplanError(f"{option} needs positive minutes, got {text!r}")
-    return values
-
-
 def _summary_path(out: Path) -> Path:
     """``<out stem>.summary.json`` next to the output file."""
     return out.with_name(f"{out.stem}.summary.json")
@@ -71,69 +53,21 @@ def _side_path(out: Path, what: str, suffix: str) -> Path:
     return out.with_name(f"{out.stem}.{what}{suffix}")
 
 
-def _fail(exc: HealthplanError) -> None:
-    """Print a planner-readable error and exit with code 2."""
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(code=2)
+_say = say("sites")
 
 
-@dataclass
-class _Inputs:
-    """Everything a sites command reads: region, network, facilities, population, cells."""
+def _load(*, region: str, network: Path | None, facilities: Path | None, kind: str, population: str,
+          cell_m: float, datum: str, weight: str, data_dir: Path) -> tuple[Inputs, Any]:
+    """The region's inputs plus its cells timed to today's facilities (siting.site_cells)."""
+    from spatial import siting
 
-    region: Any
-    net: Any
-    facilities: Any
-    grid: Any
-    cells: Any
-    sources: dict[str, Any]
-
-
-def _load(
-    *,
-    region: str,
-    network: Path | None,
-    facilities: Path | None,
-    kind: str,
-    population: str,
-    cell_m: float,
-    datum: str,
-    weight: str,
-    data_dir: Path,
-) -> _Inputs:
-    """Resolve the region and load the network, the existing facilities, the population and the cells' minutes."""
-    from spatial import datafolder, regions, siting
-    from spatial import facilities as facilities_mod
-    from spatial import network as network_mod
-    from spatial import population as population_mod
-
-    if datum not in ("wgs84", "gcj02", "bd09"):
-        raise HealthplanError(f"--crs must be wgs84, gcj02 or bd09, got {datum!r}")
-    reg = regions.resolve(region)
-    _say(f"region {reg.name} ({reg.name_zh}, {len(reg.counties)} county-level units)")
-    if network is not None:
-        net, net_source = network_mod.load(network), str(network)
-    else:
-        _say("loading the data folder's default network for the region (built once, then cached)")
-        net, net_source = datafolder.default_network(reg.name, data_dir=data_dir), "default network of the data folder"
-    _say(f"network: {net.n_nodes:,} nodes, {net.n_edges:,} edges")
-    if facilities is not None:
-        fac, fac_source = facilities_mod.read_facilities(facilities, datum=datum), str(facilities)
-    else:
-        fac, fac_source = facilities_mod.default_facilities(reg, kind=kind), f"default {kind} facilities (data/facilities)"
-    facilities_mod.check_on_network(fac, net)
-    _say(f"{len(fac)} existing facilities from {fac_source}")
-    if population == "census":
-        grid = population_mod.from_census(reg, network=net, cell_m=cell_m)
-    else:
-        grid = population_mod.read_geotiff(Path(population), reg)
-    _say(f"population grid: {grid.n_cells:,} populated cells, {float(grid.pop.sum()):,.0f} persons")
-    cells = siting.site_cells(net, grid, fac, weight=weight)
-    sources = {"network": net_source, "facilities": fac_source, "population": population, "weight": weight}
-    return _Inputs(reg, net, fac, grid, cells, sources)
+    inp = load_inputs(region, network=network, facilities=facilities, kind=kind, datum=datum,
+                      population=population, cell_m=cell_m, data_dir=data_dir, progress=_say)
+    inp.sources["weight"] = weight
+    return inp, siting.site_cells(inp.net, inp.grid, inp.facilities, weight=weight)
 
 
-def _candidates(spec: str, inp: _Inputs, *, threshold: float, n_gaps: int, datum: str) -> tuple[Any, str]:
+def _candidates(spec: str, inp: Inputs, cells: Any, *, threshold: float, n_gaps: int, datum: str) -> tuple[Any, str]:
     """Candidate points from a file, 'plan', 'seats' or 'gaps'; with a description of where they came from."""
     from spatial import siting
 
@@ -143,7 +77,7 @@ def _candidates(spec: str, inp: _Inputs, *, threshold: float, n_gaps: int, datum
     if key == "seats":
         return siting.candidates_from_seats(inp.region), "county seats (data/facilities/county_seats.csv)"
     if key == "gaps":
-        frame = siting.candidates_from_gaps(inp.grid, inp.cells.current_min, threshold_min=threshold, n=n_gaps)
+        frame = siting.candidates_from_gaps(inp.grid, cells.current_min, threshold_min=threshold, n=n_gaps)
         return frame, f"population-weighted centres of blocks of cells beyond {threshold:g} min (up to {n_gaps})"
     path = Path(spec)
     if not path.exists():
@@ -151,23 +85,16 @@ def _candidates(spec: str, inp: _Inputs, *, threshold: float, n_gaps: int, datum
     return siting.read_candidates(path, datum=datum), str(path)
 
 
-def _provenance(inp: _Inputs, **parts: Any) -> dict[str, Any]:
-    """Provenance of a sites run: command, region, sources, method, travel-time model, network and population."""
-    from spatial import export
-
-    return export.make_provenance(
-        command=" ".join(["healthplan", *sys.argv[1:]]) if sys.argv else "healthplan sites",
-        region={"name": inp.region.name, "name_zh": inp.region.name_zh, "adcode": inp.region.adcode},
-        sources=inp.sources,
-        speeds={"access_kmh": ACCESS_SPEED_KMH, "detour_factor": DETOUR_FACTOR},
+def _provenance(inp: Inputs, **parts: Any) -> dict[str, Any]:
+    """Provenance of a sites run: the inputs' provenance plus the siting travel-time model."""
+    return inputs_provenance(
+        inp,
+        default_command="healthplan sites",
         travel_time_model=(
             "cell centre → nearest node access leg (straight line × detour at access speed) + shortest network time "
             "+ the site's own access leg; today's minutes from coverage.cell_minutes; each candidate's cells from "
             "its own bounded search (traveltime.reach_many), never a full recompute"
         ),
-        network=inp.net.provenance,
-        population=inp.grid.provenance,
-        cell_m=inp.grid.cell_m,
         **parts,
     )
 
@@ -230,7 +157,7 @@ def test(
     try:
         summary = _test(**locals())
     except HealthplanError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(json.dumps(summary, ensure_ascii=False))
 
 
@@ -262,10 +189,10 @@ def _test(
     started = time.perf_counter()
     if not threshold > 0:
         raise HealthplanError(f"--threshold must be positive minutes, got {threshold}")
-    levels = tuple(sorted(set(_floats(thresholds, "--thresholds")) | {float(threshold)}))
-    inp = _load(region=region, network=network, facilities=facilities, kind=kind, population=population,
+    levels = tuple(sorted(set(minutes_list(thresholds, "--thresholds")) | {float(threshold)}))
+    inp, cells = _load(region=region, network=network, facilities=facilities, kind=kind, population=population,
                 cell_m=cell_m, datum=crs, weight=weight, data_dir=data_dir)
-    raw, cand_source = _candidates(candidates, inp, threshold=threshold, n_gaps=n_gaps, datum=crs)
+    raw, cand_source = _candidates(candidates, inp, cells, threshold=threshold, n_gaps=n_gaps, datum=crs)
     if len(raw) == 0:
         raise HealthplanError(f"no candidate sites in {cand_source}")
     checked = siting.check_candidates(inp.net, raw, region=inp.region, max_road_m=max_road_m).reset_index(drop=True)
@@ -276,17 +203,17 @@ def _test(
                                                                   "covered_population_after"]:
         checked[col] = np.nan
     sub = checked.iloc[ok]
-    covered_before = float(inp.cells.weight[inp.cells.current_min <= threshold].sum())
+    covered_before = float(cells.weight[cells.current_min <= threshold].sum())
     covered_after = covered_before
     by_county = pd.DataFrame(columns=["candidate", "name", "threshold_min", "adcode", "new_population"])
     combined = []
     if ok.size:
-        w = siting.what_if(inp.net, inp.cells, sub.geometry.x.to_numpy(), sub.geometry.y.to_numpy(),
+        w = siting.what_if(inp.net, cells, sub.geometry.x.to_numpy(), sub.geometry.y.to_numpy(),
                            thresholds_min=levels, names=sub["name"].tolist())
         for t in levels:
             checked.loc[ok, f"new_population_{t:g}min"] = w.candidates[f"new_population_{t:g}min"].to_numpy()
         # Rank the ok candidates by marginal gain at the main threshold (overlap counted once).
-        problem = siting.coverage_problem(inp.cells, w.reach, threshold_min=threshold, names=sub["name"].tolist())
+        problem = siting.coverage_problem(cells, w.reach, threshold_min=threshold, names=sub["name"].tolist())
         ranked = siting.rank_candidates(problem)
         rows = ok[ranked["candidate"].to_numpy()]
         checked.loc[rows, "alone_population"] = ranked["alone_population"].to_numpy()
@@ -324,7 +251,7 @@ def _test(
                                         thresholds_min=levels, names=sub["name"].tolist())
         export.write_geojson(iso, _side_path(out, "isochrones", ".geojson"), provenance=provenance)
         outputs["isochrones"] = str(_side_path(out, "isochrones", ".geojson"))
-    total = float(inp.cells.weight.sum())
+    total = float(cells.weight.sum())
     summary = {
         "command": "sites test",
         "region": inp.region.name,
@@ -376,7 +303,7 @@ def optimize(
     try:
         summary = _optimize(**locals())
     except HealthplanError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(json.dumps(summary, ensure_ascii=False))
 
 
@@ -416,9 +343,9 @@ def _optimize(
     target = None
     if target_coverage is not None:
         target = target_coverage / 100.0 if 1.0 < target_coverage <= 100.0 else target_coverage
-    inp = _load(region=region, network=network, facilities=facilities, kind=kind, population=population,
+    inp, cells = _load(region=region, network=network, facilities=facilities, kind=kind, population=population,
                 cell_m=cell_m, datum=crs, weight=weight, data_dir=data_dir)
-    raw, cand_source = _candidates(candidates, inp, threshold=threshold, n_gaps=n_gaps, datum=crs)
+    raw, cand_source = _candidates(candidates, inp, cells, threshold=threshold, n_gaps=n_gaps, datum=crs)
     checked = siting.check_candidates(inp.net, raw, region=inp.region, max_road_m=max_road_m).reset_index(drop=True)
     checked["name"] = _names(checked)
     ok = np.flatnonzero((checked["status"] == "ok").to_numpy())
@@ -427,9 +354,9 @@ def _optimize(
         raise HealthplanError(f"none of the {len(checked)} candidates passed the checks; see their reasons with 'sites test'")
     sub = checked.iloc[ok].reset_index(drop=True)
     t0 = time.perf_counter()
-    reach = siting.candidate_reach(inp.net, inp.cells, sub["node"].to_numpy(), sub["access_min"].to_numpy(),
+    reach = siting.candidate_reach(inp.net, cells, sub["node"].to_numpy(), sub["access_min"].to_numpy(),
                                    limit_min=threshold)
-    problem = siting.coverage_problem(inp.cells, reach, threshold_min=threshold, names=sub["name"].tolist())
+    problem = siting.coverage_problem(cells, reach, threshold_min=threshold, names=sub["name"].tolist())
     _say(f"coverage matrix {problem.n_cells:,} cells × {problem.n_candidates} candidates "
          f"({reach.minutes.nnz:,} pairs) in {time.perf_counter() - t0:.2f} s")
     if k is not None:
