@@ -7,16 +7,20 @@ the reversed graph, so one-way streets are honoured whether or not ``net.directe
 Engine: compiled kernels in ``spatial._dijkstra`` (numba; a bucket-queue shortest-path search over
 the reversed CSR graph, prepared once per network and cached: parallel edges reduced to their
 minimum, int32 node ids, float64 minutes, and reusable scratch arrays).  The answers are bit for bit
-those of ``scipy.sparse.csgraph.dijkstra`` (the tests cross-check on the real networks); on Kunming
-the search is ≈ 3× faster than csgraph's (``healthplan bench``), and a bounded ``reach`` touches only
-the nodes it reaches.  The kernels compile on first use (about a second each, once per machine:
-numba caches the machine code next to the module).
+those of ``scipy.sparse.csgraph.dijkstra`` (the tests cross-check on the real networks).  On Kunming
+(``healthplan bench``): all-node minutes to the nearest of 20 facilities in ≈ 2.3 ms against
+csgraph's ≈ 6.7 ms and networkx's ≈ 125 ms; a bounded ``reach`` touches only the nodes it reaches,
+and ``reach_many`` runs all candidates in one compiled call.  The kernels compile on first use
+(≈ 5 s for all of them, once per machine: numba caches the machine code next to the module; a
+later process loads them in ≈ 0.13 s).
 
-Tried and not kept (``healthplan bench --experiments``): binary / 4-ary heaps (slower than the bucket
-queue), renumbering nodes (reverse Cuthill–McKee, Morton order: slower — the built network's node
-order is already local), contracting degree-2 chains and dead-end trees (≈ 77 % of the nodes would
-remain, and contracted chain sums would no longer be bit-identical to a plain search).  What also
-pays: a known threshold passed as ``limit_min`` (the search stops there).
+Tried and not kept (``healthplan bench --experiments``, Kunming): binary and 4-ary heaps (≈ 5.6 and
+4.6 ms, the bucket queue ≈ 2.2 ms); int64 node ids (no gain); renumbering nodes (reverse
+Cuthill–McKee, Morton order: the bare kernel gained 0–15 % in different runs, less than mapping
+the results back to network ids costs); contracting degree-2 chains and dead-end trees (77 % of
+the nodes would remain, and contracted chain sums would no longer be bit-identical to a plain
+search).  What also pays: a known threshold passed as ``limit_min`` (the search stops there:
+≈ 1.1 ms at 30 min).
 
 A facility's own access leg (its distance off the network) is an *offset*: its source node starts
 the search at that many minutes instead of 0, and each node is labelled with its nearest source.
@@ -48,10 +52,14 @@ log = logging.getLogger(__name__)
 #: Snap distances below this (metres) are projection round-off, not a real access leg.
 _ON_NODE_M = 1e-6
 
-#: Bucket width of the search queue as a share of the median edge time (measured: 1/8–1 all within 5 %).
+#: Bucket width of the search queue as a share of the median edge time (Kunming: 1/16–1/2 all within
+#: 3 %, 1 → +7 %, 4 → +40 %; healthplan bench --experiments).
 _BUCKET_SHARE = 0.25
 #: Most buckets in the queue's ring; a wider spread of times widens the buckets instead.
 _MAX_BUCKETS = 1 << 22
+
+#: An empty touched-list: a full search does not record which nodes it reached.
+_NO_TOUCHED = np.empty(0, dtype=np.int32)
 
 _REVERSE_CACHE: weakref.WeakKeyDictionary[Network, sp.csr_matrix] = weakref.WeakKeyDictionary()
 _PREPARED_CACHE: weakref.WeakKeyDictionary[Network, _Prepared] = weakref.WeakKeyDictionary()
@@ -162,10 +170,12 @@ class _Prepared:
         """Inverse bucket width and ring size (power of two) for seeds spread over ``spread_min``, times ≤ ``top_min``."""
         span = max(self.max_edge_min, spread_min)
         inv = 1.0 / self.delta_min
-        if span * inv + 3 > _MAX_BUCKETS:  # a very long edge or spread of offsets: wider buckets, still exact
+        # (comparisons written as divisions: inv may be huge on absurdly short edges, and must not overflow)
+        if span > (_MAX_BUCKETS - 3) / inv:  # a very long edge or spread of offsets: wider buckets, still exact
             inv = (_MAX_BUCKETS - 3) / span
-        if np.isfinite(top_min) and top_min * inv > 2.0**60:  # keep bucket numbers inside int64
-            inv = 2.0**60 / top_min
+        top = min(top_min, np.finfo(float).max)
+        if top > 2.0**60 / inv:  # keep bucket numbers inside int64
+            inv = 2.0**60 / top
         ring = 1 << int(np.ceil(np.log2(int(np.ceil(span * inv)) + 3)))
         return inv, ring
 
@@ -190,13 +200,19 @@ def _prepared(net: Network) -> _Prepared:
     cached = _PREPARED_CACHE.get(net)
     if cached is None:
         graph = reverse_graph(net)
+        # the built node order is kept: on Kunming a Z-order renumbering made the bare kernel 0–15 %
+        # faster in different runs (1.86 vs 2.17 ms at best), and mapping every result back to network
+        # ids cost more (a renumbered nearest_minutes measured 2.68 vs 2.35 ms)
+        indptr = np.ascontiguousarray(graph.indptr, dtype=np.int64)
+        indices = np.ascontiguousarray(graph.indices, dtype=np.int32)
         weights = np.ascontiguousarray(graph.data, dtype=np.float64)
         positive = weights[weights > 0.0]
-        delta = float(np.median(positive)) * _BUCKET_SHARE if positive.size else 1.0
+        # (at least the smallest normal float, so that 1 / delta stays finite on absurdly short edges)
+        delta = max(float(np.median(positive)) * _BUCKET_SHARE, np.finfo(float).tiny) if positive.size else 1.0
         max_edge = float(weights.max()) if weights.size else 0.0
         cached = _Prepared(
-            indptr=np.ascontiguousarray(graph.indptr, dtype=np.int64),
-            indices=np.ascontiguousarray(graph.indices, dtype=np.int32),
+            indptr=indptr,
+            indices=indices,
             weights=weights,
             delta_min=delta,
             max_edge_min=max_edge,
@@ -222,7 +238,7 @@ def warm_up() -> float:
     dist, label = np.full(2, np.inf), np.full(2, -1, dtype=np.int32)
     _dijkstra.search(indptr, indices, weights, seeds, zero, np.inf, 1.0, dist, label, *parts[2:])
     _dijkstra.reach(indptr, indices, weights, 0, 0.0, 1.0, 1.0, 1.0, *parts)
-    _dijkstra.reach_many(indptr, indices, weights, seeds, zero, 1.0, np.ones(1), 1.0, *parts)
+    _dijkstra.reach_many(indptr, indices, weights, seeds, zero, 1.0, np.ones(1), 1.0, *parts, False)
     return time.perf_counter() - t0
 
 
@@ -331,7 +347,7 @@ def nearest_minutes(
     with prep.borrow(ring) as s:
         # seeds in the order given: on a tie at one node the first listing wins
         _dijkstra.search(prep.indptr, prep.indices, prep.weights, src, offsets, limit, inv,
-                         dist, source, s.bucket, s.nxt, s.prv, s.head, s.touched)
+                         dist, source, s.bucket, s.nxt, s.prv, s.head, _NO_TOUCHED)
     return dist, source
 
 
@@ -407,9 +423,10 @@ def reach_many(
     with prep.borrow(ring) as s:
         colptr, rows, vals = _dijkstra.reach_many(
             prep.indptr, prep.indices, prep.weights, cand, off, limit, bounds, inv,
-            s.dist, s.label, s.bucket, s.nxt, s.prv, s.head, s.touched,
+            s.dist, s.label, s.bucket, s.nxt, s.prv, s.head, s.touched, False,
         )
-    # built column by column (candidate j's nodes, ascending) then converted: explicit zeros survive
+    # built column by column (candidate j's nodes in search order) then converted — the conversion
+    # leaves every row's entries in candidate order, and explicit zeros survive it
     return sp.csc_matrix((vals, rows, colptr), shape=(net.n_nodes, k)).tocsr()
 
 

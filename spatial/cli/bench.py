@@ -1,4 +1,4 @@
-"""``healthplan bench``: the travel-time benchmark (bench/bench_traveltime.py) against networkx and pandana."""
+"""``healthplan bench``: the travel-time benchmark (bench/bench_traveltime.py) against csgraph, networkx and pandana."""
 
 from __future__ import annotations
 
@@ -29,12 +29,12 @@ def bench(
     network: Path | None = typer.Option(None, "--network", help="Saved network folder (default: Kunming from "
                                            "the data folder)."),
     repeat: int = typer.Option(3, "--repeat", min=1, help="Runs per measurement (the median is reported)."),
-    experiments: bool = typer.Option(False, "--experiments", help="Also time the variants tried (node order, "
-                                     "float32, limit, heapq reach)."),
+    experiments: bool = typer.Option(False, "--experiments", help="Also time the variants tried (heaps, bucket "
+                                     "widths, scratch reuse, index width, node order, limits)."),
     pandana: bool = typer.Option(True, "--pandana/--no-pandana", help="Include pandana (slow: builds its "
                                  "contraction hierarchy each run)."),
 ) -> None:
-    """Time nearest-facility minutes (ours vs networkx vs pandana), 30-min reach sets and cache loading."""
+    """Time nearest-facility minutes (ours vs csgraph vs networkx vs pandana), 30-min reach sets and cache loading."""
     try:
         _bench_module().main(network, repeat=repeat, experiments_too=experiments, pandana_too=pandana)
     except HealthplanError as exc:
