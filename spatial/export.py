@@ -32,7 +32,7 @@ def make_provenance(**parts: Any) -> dict[str, Any]:
     """Provenance record: the given parts (sources, method, parameters …) plus software and UTC time."""
     record: dict[str, Any] = {
         "software": f"healthplan {spatial.__version__}",
-        "created_utc": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "created_utc": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "crs": "EPSG:4326 (WGS84 lon/lat)",
     }
     record.update(parts)

@@ -560,8 +560,6 @@ class OptimiseStage:
 def optimise_stage(scenario: Scenario, net: Any, grid: Any, cells: Any, region: Any, *,
                    progress: Progress = _quiet, chunk: int = 25) -> OptimiseStage:
     """Best ``optimiser.k`` new sites among gap candidates plus the user's sites (bounded searches in chunks)."""
-    import scipy.sparse as sp
-
     from spatial import siting
 
     opt = scenario.optimiser
@@ -579,14 +577,12 @@ def optimise_stage(scenario: Scenario, net: Any, grid: Any, cells: Any, region: 
             f"no usable candidate sites: all {len(checked)} lie off land, outside {region.name_zh} or more than "
             f"{settings.MAX_ROAD_M / 1000:g} km from a road; add candidate sites by hand"
         )
-    node, access = ok["node"].to_numpy(), ok["access_min"].to_numpy(dtype=float)
-    parts = []
-    for start in range(0, len(ok), chunk):  # chunks so a progress bar can move
-        stop = min(start + chunk, len(ok))
-        part = siting.candidate_reach(net, cells, node[start:stop], access[start:stop], limit_min=opt.threshold_min)
-        parts.append(part.minutes)
-        progress(f"searched from {stop} of {len(ok)} candidate sites", 0.1 + 0.8 * stop / len(ok))
-    reach = siting.CandidateReach(sp.csr_matrix(sp.hstack(parts, format="csr")), float(opt.threshold_min))
+    reach = siting.candidate_reach(
+        net, cells, ok["node"].to_numpy(), ok["access_min"].to_numpy(dtype=float), limit_min=opt.threshold_min,
+        progress=lambda done, total: progress(f"searched from {done} of {total} candidate sites",
+                                              0.1 + 0.8 * done / total),
+        chunk=chunk,
+    )
     problem = siting.coverage_problem(cells, reach, threshold_min=opt.threshold_min, names=[str(n) for n in ok["name"]])
     progress(f"choosing the best {opt.k} of {len(ok)} sites ({opt.method})", 0.92)
     result = siting.maximal_covering(problem, min(opt.k, problem.n_candidates), method=opt.method)

@@ -28,7 +28,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
@@ -747,9 +747,13 @@ def candidate_reach(
     site_access_min: np.ndarray,
     *,
     limit_min: float,
+    progress: Callable[[int, int], None] | None = None,
     chunk: int = 64,
 ) -> CandidateReach:
-    """One bounded search per candidate (traveltime.reach_many), mapped to cells through their node and leg."""
+    """One bounded search per candidate (traveltime.reach_many), mapped to cells through their node and leg.
+
+    ``progress(done, total)`` is called after each ``chunk`` of candidates (for a progress bar).
+    """
     from spatial import traveltime
 
     site_node = np.atleast_1d(np.asarray(site_node)).astype(np.int32)
@@ -757,7 +761,16 @@ def candidate_reach(
     if site_node.size == 0:
         return CandidateReach(sp.csr_matrix((cells.n_cells, 0)), float(limit_min))
     # Nodes × candidates minutes (site leg included); a cell then adds its own leg at its node.
-    per_node = traveltime.reach_many(net, site_node, limit_min, offsets=site_access_min, chunk=chunk)
+    parts = []
+    for start in range(0, site_node.size, chunk):
+        stop = min(start + chunk, site_node.size)
+        parts.append(
+            traveltime.reach_many(net, site_node[start:stop], limit_min, offsets=site_access_min[start:stop])
+        )
+        if progress is not None:
+            progress(stop, site_node.size)
+    # hstack of CSR blocks keeps stored zeros (a cell on the candidate's own node)
+    per_node = parts[0] if len(parts) == 1 else sp.hstack(parts, format="csr")
     per_cell = per_node[cells.node]  # fancy row indexing keeps the stored zeros
     counts = np.diff(per_cell.indptr)
     minutes = per_cell.data + np.repeat(cells.access_min, counts)

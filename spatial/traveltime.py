@@ -394,7 +394,6 @@ def reach_many(
     limit_min: float,
     *,
     offsets: ArrayLike | None = None,
-    chunk: int | None = None,
 ) -> sp.csr_matrix:
     """Reach sets of many candidate nodes as a sparse (n_nodes × candidates) matrix of minutes.
 
@@ -402,11 +401,8 @@ def reach_many(
     ≤ ``limit_min``.  Stored zeros are real (a candidate's own node), so test the sparsity pattern
     (``.indices``/``.indptr``, ``.getrow``), never ``value != 0``; scipy operations that
     ``eliminate_zeros`` would drop them.  All candidates are searched in one compiled call, each
-    search bounded by the limit and touching only the nodes it reaches.  ``chunk`` (the group size
-    of an earlier chunked version) no longer changes anything; it is accepted so that callers
-    written against it keep working.
+    search bounded by the limit and touching only the nodes it reaches.
     """
-    del chunk  # see the docstring
     cand = _check_nodes(net, nodes, "nodes")
     k = cand.size
     off = np.zeros(k) if offsets is None else np.atleast_1d(np.asarray(offsets, dtype=np.float64)).ravel()
