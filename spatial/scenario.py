@@ -526,25 +526,19 @@ def site_cells(net: Any, grid: Any, facilities: gpd.GeoDataFrame) -> Any:
 
 def candidate_stage(scenario: Scenario, net: Any, cells: Any, region: Any) -> CandidateStage:
     """Check the scenario's candidate sites and compute each one's new coverage and isochrones (what-if)."""
-    from spatial import siting
+    from spatial import siting, sitestudy
 
     thresholds = sorted({*scenario.thresholds.isochrones_min, scenario.thresholds.tertiary_min})
-    frame = siting.check_candidates(net, candidates_frame(scenario.candidates), region=region)
-    ok = (frame["status"] == "ok").to_numpy()
-    for t in thresholds:
-        frame[f"new_population_{t:g}min"] = 0.0
-    empty_iso = gpd.GeoDataFrame({"facility": [], "name": [], "threshold_min": []}, geometry=[], crs="EPSG:4326")
-    if not ok.any():
-        return CandidateStage(frame, pd.DataFrame(), pd.DataFrame(), empty_iso)
-    pts = frame[ok]
-    lon, lat = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
-    names = [str(n) for n in pts["name"]]
-    wi = siting.what_if(net, cells, lon, lat, thresholds_min=thresholds, names=names)
-    for t in thresholds:
-        col = f"new_population_{t:g}min"
-        frame.loc[ok, col] = wi.candidates[col].to_numpy()
-    iso = siting.what_if_isochrones(net, lon, lat, thresholds_min=scenario.thresholds.isochrones_min, names=names)
-    return CandidateStage(frame, wi.combined, wi.by_county, iso)
+    study = sitestudy.evaluate_sites(net, cells, candidates_frame(scenario.candidates), region=region,
+                                     threshold_min=scenario.thresholds.tertiary_min, thresholds_min=thresholds)
+    if not study.ok.any():
+        empty_iso = gpd.GeoDataFrame({"facility": [], "name": [], "threshold_min": []}, geometry=[], crs="EPSG:4326")
+        return CandidateStage(study.sites, pd.DataFrame(), pd.DataFrame(), empty_iso)
+    pts = study.sites[study.ok]
+    iso = siting.what_if_isochrones(net, pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy(),
+                                    thresholds_min=scenario.thresholds.isochrones_min,
+                                    names=[str(n) for n in pts["name"]])
+    return CandidateStage(study.sites, study.combined, study.by_county, iso)
 
 
 @dataclass(eq=False)
@@ -558,9 +552,9 @@ class OptimiseStage:
 
 
 def optimise_stage(scenario: Scenario, net: Any, grid: Any, cells: Any, region: Any, *,
-                   progress: Progress = _quiet, chunk: int = 25) -> OptimiseStage:
-    """Best ``optimiser.k`` new sites among gap candidates plus the user's sites (bounded searches in chunks)."""
-    from spatial import siting
+                   progress: Progress = _quiet) -> OptimiseStage:
+    """Best ``optimiser.k`` new sites among gap candidates plus the user's sites (sitestudy.choose_sites)."""
+    from spatial import siting, sitestudy
 
     opt = scenario.optimiser
     if opt.k < 1:
@@ -570,29 +564,20 @@ def optimise_stage(scenario: Scenario, net: Any, grid: Any, cells: Any, region: 
     own = candidates_frame(scenario.candidates).assign(source="user")
     pool = pd.concat([gaps, own], ignore_index=True) if len(own) else gaps
     pool = gpd.GeoDataFrame(pool, geometry="geometry", crs="EPSG:4326")
-    checked = siting.check_candidates(net, pool, region=region)
-    ok = checked[checked["status"] == "ok"].reset_index(drop=True)
-    if ok.empty:
-        raise HealthplanError(
-            f"no usable candidate sites: all {len(checked)} lie off land, outside {region.name_zh} or more than "
-            f"{settings.MAX_ROAD_M / 1000:g} km from a road; add candidate sites by hand"
-        )
-    reach = siting.candidate_reach(
-        net, cells, ok["node"].to_numpy(), ok["access_min"].to_numpy(dtype=float), limit_min=opt.threshold_min,
+    choice = sitestudy.choose_sites(
+        net, cells, pool, region=region, threshold_min=opt.threshold_min, k=opt.k, method=opt.method,
         progress=lambda done, total: progress(f"searched from {done} of {total} candidate sites",
                                               0.1 + 0.8 * done / total),
-        chunk=chunk,
     )
-    problem = siting.coverage_problem(cells, reach, threshold_min=opt.threshold_min, names=[str(n) for n in ok["name"]])
-    progress(f"choosing the best {opt.k} of {len(ok)} sites ({opt.method})", 0.92)
-    result = siting.maximal_covering(problem, min(opt.k, problem.n_candidates), method=opt.method)
-    chosen = ok.iloc[result.chosen].reset_index(drop=True)
+    chosen = choice.chosen
     sites = gpd.GeoDataFrame(
-        {"rank": np.arange(1, len(chosen) + 1), "name": chosen["name"].astype(str),
+        {"rank": chosen["order"].to_numpy(), "name": chosen["name"].astype(str),
          "source": chosen.get("source", pd.Series(["gaps"] * len(chosen))).fillna("gaps").astype(str),
-         "gain_population": result.gain_population, "snap_m": chosen["snap_m"].to_numpy()},
+         "gain_population": chosen["gain_population"].to_numpy(), "snap_m": chosen["snap_m"].to_numpy()},
         geometry=chosen.geometry.values, crs="EPSG:4326",
     )
+    checked = choice.candidates
+    result = choice.result
     progress("optimiser done", 1.0)
     return OptimiseStage(result, sites, len(checked), int((checked["status"] != "ok").sum()))
 

@@ -125,13 +125,6 @@ def _short(summary: dict[str, Any], provenance: dict[str, Any]) -> dict[str, Any
     return line
 
 
-def _names(frame: Any) -> list[str]:
-    """Candidate names (row numbers when the file has none)."""
-    if "name" in frame:
-        return [str(n) if n is not None and str(n) != "nan" else f"candidate {i + 1}" for i, n in enumerate(frame["name"])]
-    return [f"candidate {i + 1}" for i in range(len(frame))]
-
-
 @app.command("test")
 def test(
     candidates: Annotated[str, typer.Option(help="Candidate sites: a CSV/GeoJSON file, or plan, seats or gaps.")],
@@ -181,55 +174,22 @@ def _test(
     data_dir: Path,
 ) -> dict[str, Any]:
     """Run ``sites test``; returns the one-line summary."""
-    import numpy as np
-    import pandas as pd
-
-    from spatial import export, siting
+    from spatial import export, siting, sitestudy
 
     started = time.perf_counter()
-    if not threshold > 0:
-        raise HealthplanError(f"--threshold must be positive minutes, got {threshold}")
     levels = tuple(sorted(set(minutes_list(thresholds, "--thresholds")) | {float(threshold)}))
     inp, cells = _load(region=region, network=network, facilities=facilities, kind=kind, population=population,
-                cell_m=cell_m, datum=crs, weight=weight, data_dir=data_dir)
+                       cell_m=cell_m, datum=crs, weight=weight, data_dir=data_dir)
     raw, cand_source = _candidates(candidates, inp, cells, threshold=threshold, n_gaps=n_gaps, datum=crs)
-    if len(raw) == 0:
-        raise HealthplanError(f"no candidate sites in {cand_source}")
-    checked = siting.check_candidates(inp.net, raw, region=inp.region, max_road_m=max_road_m).reset_index(drop=True)
-    checked["name"] = _names(checked)
-    ok = np.flatnonzero((checked["status"] == "ok").to_numpy())
-    _say(f"{len(checked)} candidates from {cand_source}: {ok.size} ok, {len(checked) - ok.size} rejected")
-    for col in [f"new_population_{t:g}min" for t in levels] + ["alone_population", "rank", "gain_population",
-                                                                  "covered_population_after"]:
-        checked[col] = np.nan
-    sub = checked.iloc[ok]
-    covered_before = float(cells.weight[cells.current_min <= threshold].sum())
-    covered_after = covered_before
-    by_county = pd.DataFrame(columns=["candidate", "name", "threshold_min", "adcode", "new_population"])
-    combined = []
-    if ok.size:
-        w = siting.what_if(inp.net, cells, sub.geometry.x.to_numpy(), sub.geometry.y.to_numpy(),
-                           thresholds_min=levels, names=sub["name"].tolist())
-        for t in levels:
-            checked.loc[ok, f"new_population_{t:g}min"] = w.candidates[f"new_population_{t:g}min"].to_numpy()
-        # Rank the ok candidates by marginal gain at the main threshold (overlap counted once).
-        problem = siting.coverage_problem(cells, w.reach, threshold_min=threshold, names=sub["name"].tolist())
-        ranked = siting.rank_candidates(problem)
-        rows = ok[ranked["candidate"].to_numpy()]
-        checked.loc[rows, "alone_population"] = ranked["alone_population"].to_numpy()
-        checked.loc[rows, "rank"] = ranked["rank"].to_numpy()
-        checked.loc[rows, "gain_population"] = ranked["gain_population"].to_numpy()
-        checked.loc[rows, "covered_population_after"] = ranked["covered_population_after"].to_numpy()
-        covered_after = float(ranked["covered_population_after"].iloc[-1])
-        by_county = w.by_county.copy()
-        by_county.insert(1, "name", ["all candidates together" if j < 0 else sub["name"].iloc[j] for j in by_county["candidate"]])
-        names = inp.region.counties.set_index("adcode")["name_zh"]
-        by_county.insert(4, "county", by_county["adcode"].map(names).to_numpy())
-        combined = w.combined.round(1).to_dict(orient="records")
+    study = sitestudy.evaluate_sites(inp.net, cells, raw, region=inp.region, threshold_min=threshold,
+                                     thresholds_min=levels, max_road_m=max_road_m)
+    checked, ok = study.sites, study.ok
+    _say(f"{len(checked)} candidates from {cand_source}: {int(ok.sum())} ok, {int((~ok).sum())} rejected")
     people = [c for c in checked.columns if c.endswith("_population") or c.startswith("new_population_")]
     checked[people] = checked[people].round(1)
-    checked["rank"] = checked["rank"].astype("Int64")
-    by_county["new_population"] = by_county["new_population"].astype(float).round(1)
+    by_county = study.by_county.assign(new_population=study.by_county["new_population"].astype(float).round(1))
+    combined = study.combined.round(1).to_dict(orient="records")
+    covered_before, covered_after = study.covered_before, study.covered_after
     provenance = _provenance(
         inp,
         method="what-if: each candidate's bounded search; gain_population = marginal gain in greedy rank order",
@@ -244,9 +204,10 @@ def _test(
     outputs = {"sites": str(out)}
     export.write_csv(by_county, _side_path(out, "counties", ".csv"), provenance=provenance)
     outputs["counties"] = str(_side_path(out, "counties", ".csv"))
-    draw = isochrones if isochrones is not None else ok.size <= _ISO_DEFAULT_MAX
-    if draw and ok.size:
-        _say(f"drawing isochrones of {ok.size} candidates")
+    draw = isochrones if isochrones is not None else ok.sum() <= _ISO_DEFAULT_MAX
+    if draw and ok.any():
+        sub = checked[ok]
+        _say(f"drawing isochrones of {len(sub)} candidates")
         iso = siting.what_if_isochrones(inp.net, sub.geometry.x.to_numpy(), sub.geometry.y.to_numpy(),
                                         thresholds_min=levels, names=sub["name"].tolist())
         export.write_geojson(iso, _side_path(out, "isochrones", ".geojson"), provenance=provenance)
@@ -257,8 +218,8 @@ def _test(
         "region": inp.region.name,
         "threshold_min": threshold,
         "n_candidates": len(checked),
-        "n_ok": int(ok.size),
-        "n_rejected": int(len(checked) - ok.size),
+        "n_ok": int(ok.sum()),
+        "n_rejected": int((~ok).sum()),
         "rejected": _rejected(checked),
         "total_population": round(total, 1),
         "covered_population_before": round(covered_before, 1),
@@ -331,49 +292,27 @@ def _optimize(
     """Run ``sites optimize``; returns the one-line summary."""
     import numpy as np
 
-    from spatial import export, siting
+    from spatial import export, sitestudy
 
     started = time.perf_counter()
     if (k is None) == (target_coverage is None):
         raise HealthplanError("give exactly one of --k N (number of new sites) or --target-coverage X (e.g. 0.95)")
-    if method not in ("greedy", "exact"):
-        raise HealthplanError(f"--method must be greedy or exact, got {method!r}")
-    if not threshold > 0:
-        raise HealthplanError(f"--threshold must be positive minutes, got {threshold}")
     target = None
     if target_coverage is not None:
         target = target_coverage / 100.0 if 1.0 < target_coverage <= 100.0 else target_coverage
     inp, cells = _load(region=region, network=network, facilities=facilities, kind=kind, population=population,
-                cell_m=cell_m, datum=crs, weight=weight, data_dir=data_dir)
+                       cell_m=cell_m, datum=crs, weight=weight, data_dir=data_dir)
     raw, cand_source = _candidates(candidates, inp, cells, threshold=threshold, n_gaps=n_gaps, datum=crs)
-    checked = siting.check_candidates(inp.net, raw, region=inp.region, max_road_m=max_road_m).reset_index(drop=True)
-    checked["name"] = _names(checked)
-    ok = np.flatnonzero((checked["status"] == "ok").to_numpy())
-    _say(f"{len(checked)} candidates from {cand_source}: {ok.size} ok, {len(checked) - ok.size} rejected")
-    if ok.size == 0:
-        raise HealthplanError(f"none of the {len(checked)} candidates passed the checks; see their reasons with 'sites test'")
-    sub = checked.iloc[ok].reset_index(drop=True)
-    t0 = time.perf_counter()
-    reach = siting.candidate_reach(inp.net, cells, sub["node"].to_numpy(), sub["access_min"].to_numpy(),
-                                   limit_min=threshold)
-    problem = siting.coverage_problem(cells, reach, threshold_min=threshold, names=sub["name"].tolist())
-    _say(f"coverage matrix {problem.n_cells:,} cells × {problem.n_candidates} candidates "
-         f"({reach.minutes.nnz:,} pairs) in {time.perf_counter() - t0:.2f} s")
-    if k is not None:
-        result = siting.maximal_covering(problem, k, method=method, time_limit_s=time_limit)
-    else:
-        result = siting.set_covering(problem, float(target), method=method, time_limit_s=time_limit)
+    _say(f"{len(raw)} candidates from {cand_source}; searching from each and choosing ({method})")
+    choice = sitestudy.choose_sites(inp.net, cells, raw, region=inp.region, threshold_min=threshold, k=k,
+                                    target_share=target, method=method, max_road_m=max_road_m,
+                                    time_limit_s=time_limit)
+    result, chosen, checked = choice.result, choice.chosen, choice.candidates
+    ok = (checked["status"] == "ok").to_numpy()
     _say(f"{result.method}: {result.chosen.size} sites, {result.covered_before:,.0f} → {result.covered_after:,.0f} persons")
     if not result.feasible:
-        _say(f"target {float(target):.1%} cannot be reached: all {ok.size} usable candidates together reach "
+        _say(f"target {float(target):.1%} cannot be reached: all {int(ok.sum())} usable candidates together reach "
              f"{result.best_share:.1%}; add candidates (e.g. --candidates gaps) or lower the target")
-    chosen = sub.iloc[result.chosen].copy()
-    chosen.insert(0, "order", np.arange(1, result.chosen.size + 1))
-    chosen["gain_population"] = result.gain_population
-    chosen["covered_population_after"] = result.covered_before + np.cumsum(result.gain_population)
-    chosen["covered_share_after"] = chosen["covered_population_after"] / result.total_population
-    alone = problem.gains()
-    chosen["alone_population"] = alone[result.chosen]
     provenance = _provenance(
         inp,
         method=result.method,
@@ -384,10 +323,6 @@ def _optimize(
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     export.write_geojson(chosen.drop(columns=["node"]), out, provenance=provenance)
-    checked["chosen_order"] = np.nan
-    checked.loc[ok[result.chosen], "chosen_order"] = np.arange(1, result.chosen.size + 1)
-    checked["alone_population"] = np.nan
-    checked.loc[ok, "alone_population"] = alone
     all_path = _side_path(out, "candidates", ".geojson")
     export.write_geojson(checked.drop(columns=["node"]), all_path, provenance=provenance)
     summary = {
@@ -395,12 +330,12 @@ def _optimize(
         "region": inp.region.name,
         "candidates": cand_source,
         "n_candidates": len(checked),
-        "n_ok": int(ok.size),
-        "n_rejected": int(len(checked) - ok.size),
+        "n_ok": int(ok.sum()),
+        "n_rejected": int((~ok).sum()),
         "rejected": _rejected(checked),
         "k": k,
         **result.summary(),
-        "chosen": [int(i) + 1 for i in ok[result.chosen]],  # 1-based rows of the candidate list
+        "chosen": [int(i) + 1 for i in np.flatnonzero(ok)[result.chosen]],  # 1-based rows of the candidate list
         "outputs": {"sites": str(out), "candidates": str(all_path), "summary": str(_summary_path(out))},
         "seconds": round(time.perf_counter() - started, 2),
     }
