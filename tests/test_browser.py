@@ -80,13 +80,11 @@ def gap_node(shared_data: Path) -> tuple[float, float]:
     return float(net.lon[node]), float(net.lat[node])
 
 
-def artifact_dir(tmp_path: Path) -> Path:
-    """tests/artifacts/ (gitignored) when HEALTHPLAN_ARTIFACTS=1, else the pytest tmp dir."""
-    if os.environ.get("HEALTHPLAN_ARTIFACTS"):
-        out = ROOT / "tests" / "artifacts"
-        out.mkdir(exist_ok=True)
-        return out
-    return tmp_path
+def artifact_dir() -> Path:
+    """tests/artifacts/ (gitignored): the screenshot is kept there as the test's artifact."""
+    out = ROOT / "tests" / "artifacts"
+    out.mkdir(exist_ok=True)
+    return out
 
 
 def metric_value(page, label: str) -> str:
@@ -110,10 +108,10 @@ def map_frame(page):
     return page.frame_locator(MAP_IFRAME)
 
 
-def test_browser_toggle_click_and_metric_changes(server, gap_node, tmp_path):
+def test_browser_toggle_click_and_metric_changes(server, gap_node):
     from playwright.sync_api import sync_playwright
 
-    shots = artifact_dir(tmp_path)
+    shots = artifact_dir()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
