@@ -8,26 +8,10 @@ import numpy as np
 import pytest
 
 from spatial.errors import InputFileError, NetworkError
+from spatial.osm import DRIVABLE_HIGHWAYS
 from spatial.speeds import DEFAULT_SPEEDS_CSV, class_speeds, load_speeds, speeds_digest
 
-OSM_TAGS = [
-    "motorway",
-    "motorway_link",
-    "trunk",
-    "trunk_link",
-    "primary",
-    "primary_link",
-    "secondary",
-    "secondary_link",
-    "tertiary",
-    "tertiary_link",
-    "unclassified",
-    "residential",
-    "living_street",
-    "service",
-    "track",
-    "road",
-]
+OSM_TAGS = sorted(DRIVABLE_HIGHWAYS)  # every highway tag the PBF/Overpass readers keep needs a speed
 CHINESE = [
     "高速公路",
     "一级公路",
