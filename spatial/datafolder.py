@@ -70,9 +70,7 @@ _ALIASES = {
     "haikou": "hainan",
     "海南": "hainan",
     "海口": "hainan",
-    "yunnan": "kunming",
     "kunming": "kunming",
-    "云南": "kunming",
     "昆明": "kunming",
     "haikou_didi": "haikou_didi",
     "didi": "haikou_didi",
@@ -80,18 +78,22 @@ _ALIASES = {
 
 
 def source_for(region: str | int) -> NetworkSource:
-    """The default network source of a region name or adcode (46xxxx → Hainan, 53xxxx → Kunming)."""
+    """The default network source of a region name or adcode (46xxxx → Hainan, 5301xx → Kunming)."""
     key = str(region).strip().lower()
     if key.isdigit():
         if key.startswith("46"):
             return SOURCES["hainan"]
-        if key.startswith("53"):
+        if key.startswith("5301"):
             return SOURCES["kunming"]
     elif key in _ALIASES:
         return SOURCES[_ALIASES[key]]
+    # The Kunming lines stop at the prefecture boundary: measuring the rest of Yunnan on them would put
+    # every place there hours of "access leg" away instead of saying that no network covers it.
+    yunnan = key in ("yunnan", "云南", "云南省") or (key.isdigit() and key.startswith("53"))
+    hint = " (the bundled Yunnan roads cover Kunming prefecture only: use region 530100 or one of its counties)" if yunnan else ""
     raise NetworkError(
-        f"no default road network for region {region!r}; defaults exist for Hainan (hainan, haikou, 46xxxx) "
-        "and Kunming (yunnan, kunming, 53xxxx). For another region build one with "
+        f"no default road network for region {region!r}{hint}; defaults exist for Hainan (hainan, haikou, 46xxxx) "
+        "and Kunming (kunming, 5301xx). For another region build one with "
         "'healthplan network build --pbf <Geofabrik .osm.pbf> --out DIR' or '--place \"<name>\"' (needs internet), "
         "or '--roads FILE --class-field FIELD' from your own road lines"
     )

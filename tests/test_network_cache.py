@@ -89,7 +89,11 @@ def test_broken_or_missing_saved_networks(tmp_path, haikou_net) -> None:
 
 def test_region_defaults(shared_data, tmp_path) -> None:
     assert source_for("haikou").relpath == source_for(460100).relpath == "roads/hainan_trunk_roads.gpkg"
-    assert source_for("Yunnan").relpath == source_for("530100").relpath == "roads/kunming_roads.gpkg"
+    assert source_for("Kunming").relpath == source_for("530100").relpath == "roads/kunming_roads.gpkg"
+    assert source_for(530102).relpath == "roads/kunming_roads.gpkg"  # a district of Kunming
+    for outside_kunming in ("yunnan", "532900"):  # all of Yunnan, Dali: the Kunming lines do not reach them
+        with pytest.raises(NetworkError, match="Kunming prefecture only"):
+            source_for(outside_kunming)
     assert set(available_networks(shared_data)) == {"hainan", "kunming", "haikou_didi"}
     assert available_networks(tmp_path) == {}
     with pytest.raises(NetworkError, match="--pbf"):
