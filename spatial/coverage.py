@@ -31,6 +31,7 @@ from spatial.settings import (
     BANDS_MIN,
     DETOUR_FACTOR,
     EMERGENCY_THRESHOLD_MIN,
+    MAX_SNAP_M,
     RURAL_THRESHOLD_MIN,
     TERTIARY_THRESHOLD_MIN,
     URBAN_THRESHOLD_MIN,
@@ -711,6 +712,15 @@ def report(
     t0 = time.perf_counter()
     say(f"snapping {grid.n_cells:,} cells and {len(facilities)} facilities to {net.n_nodes:,} nodes")
     access = cell_access(net, grid)
+    far = access.dist_m > MAX_SNAP_M
+    far_population = float(grid.pop[far].sum())
+    if far_population > 0:
+        # not an error (remote cells are real), but their minutes rest on a long straight-line access leg
+        say(
+            f"warning: {far_population:,.0f} persons ({far_population / max(float(grid.pop.sum()), 1.0):.1%}) live "
+            f"more than {MAX_SNAP_M / 1000:g} km from the road network; their minutes are mostly access leg — "
+            "use a network that covers the whole region"
+        )
     minutes = cell_minutes(net, grid, *facility_lonlat(facilities), access=access)
     names = pd.DataFrame(counties)[["adcode", "name_zh", "name_en"]]
     circle = circle_from_minutes(grid, minutes, threshold_min, counties=names)
@@ -759,6 +769,8 @@ def report(
         ].to_dict(orient="records"),
         "cells": grid.n_cells,
         "facilities": len(facilities),
+        "population_far_from_network": far_population,
+        "far_from_network_m": MAX_SNAP_M,
     }
     if want_circles:
         summary["health_circles"] = circles.total

@@ -612,3 +612,25 @@ def test_cli_coverage_hainan(tmp_path, hainan_net, shared_data):
     assert list(iso["threshold_min"]) == [30.0, 60.0]
     bad = CliRunner().invoke(app, ["coverage", "--region", "atlantis", "--out", str(out)])
     assert bad.exit_code == 2 and "unknown region" in bad.stderr
+
+
+def test_report_counts_people_far_from_the_network(haikou_net, hainan_net):
+    """The small central-Haikou network leaves most of Haikou's people > 10 km off it; the report says how many."""
+    from spatial import facilities, population, regions
+    from spatial.settings import MAX_SNAP_M
+    from spatial.traveltime import snap
+
+    reg = regions.resolve("haikou")
+    fac = facilities.default_facilities(reg, kind="tertiary")
+    messages: list[str] = []
+    sums = {}
+    for name, net in (("didi", haikou_net), ("backbone", hainan_net)):
+        grid = population.from_census(reg, network=hainan_net, cell_m=2000.0)
+        fac_near = fac[snap(net, fac.geometry.x, fac.geometry.y).dist_m <= MAX_SNAP_M]
+        rep = cov.report(net, fac_near, grid, counties=reg.counties, isochrone_min=(30.0,), progress=messages.append)
+        far = snap(net, grid.lon, grid.lat).dist_m > MAX_SNAP_M
+        assert rep.summary["population_far_from_network"] == pytest.approx(grid.pop[far].sum())
+        sums[name] = rep.summary["population_far_from_network"]
+    assert 0 < sums["didi"] < float(grid.pop.sum())
+    assert sums["backbone"] < sums["didi"]
+    assert any("more than 10 km from the road network" in m for m in messages)
