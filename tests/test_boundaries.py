@@ -184,7 +184,8 @@ def test_outline_and_unknown_layers():
 def test_border_length_on_a_hand_built_province(build_script):
     # A 2°×1° province split into west/east counties; a neighbouring province covers the whole west side.
     # (densified like real boundaries, so projected edges stay on top of each other)
-    dense = lambda g: shapely.segmentize(g, 0.01)
+    def dense(g):
+        return shapely.segmentize(g, 0.01)
     province = dense(box(100.0, 20.0, 102.0, 21.0))
     counties = {1: dense(box(100.0, 20.0, 101.0, 21.0)), 2: dense(box(101.0, 20.0, 102.0, 21.0))}
     neighbour = dense(box(99.0, 19.0, 100.0, 22.0))

@@ -220,7 +220,7 @@ def test_four_clusters_members_as_the_plan_names_them(built):
     assert frame.loc["东部医疗健康产业集群", "members"] == ["海南博鳌乐城国际医疗旅游先行区"]
     for c in hainan13.FOUR_CLUSTERS:  # each member appears in the clause in the plan's own words
         assert all(as_written in c["clause"] for _, as_written in c["members"]), c["name_zh"]
-    for name, f in frame.iterrows():
+    for _name, f in frame.iterrows():
         assert len(f.geometry.geoms) == len(f["members"])
 
 
