@@ -279,8 +279,29 @@ def _resolve_speeds(speeds: Mapping[str, float] | str | Path | None) -> Mapping[
 # Road lines (GeoPackage, Shapefile, GeoJSON, FileGDB …)
 # ----------------------------------------------------------------------------------------------
 
-_ONEWAY_FORWARD = {"yes", "true", "1", "t", "f", "forward", "ft", "y", "是"}
-_ONEWAY_BACKWARD = {"-1", "reverse", "backward", "tf", "b"}
+#: One-way codes, lower-cased.  Forward = the line's digitised direction only; backward = against it.
+#: FT/TF/B are the ESRI and HERE street conventions.  Single-letter T/F (HERE's towards/from, but
+#: PostgreSQL's true/false) and NavInfo's 0–3 codes are ambiguous and refused with the values found, so a
+#: one-way street is never silently taken as two-way or reversed.
+_ONEWAY_FORWARD = frozenset({"yes", "y", "true", "1", "forward", "ft", "是", "正向", "顺向"})
+_ONEWAY_BACKWARD = frozenset({"-1", "reverse", "backward", "tf", "逆向", "反向"})
+_ONEWAY_BOTH = frozenset({"", "no", "n", "false", "0", "both", "b", "双向", "否", "none", "nan"})
+
+
+def _oneway_codes(values: np.ndarray, *, path: Path, field: str) -> tuple[np.ndarray, np.ndarray]:
+    """(forward-only, backward-only) masks from a one-way column; unknown codes raise naming their rows."""
+    codes = np.array(["" if v is None else str(v).strip().lower() for v in values], dtype=object)
+    known = np.isin(codes, list(_ONEWAY_FORWARD | _ONEWAY_BACKWARD | _ONEWAY_BOTH))
+    if not known.all():
+        bad = np.flatnonzero(~known)
+        found = sorted({str(values[i]) for i in bad})[:10]
+        raise InputFileError(
+            f"{path}: one-way field {field!r} has values healthplan cannot read: {found} "
+            f"(features {', '.join(str(i + 1) for i in bad[:5])}{' …' if bad.size > 5 else ''}). "
+            "Recode them: yes/FT = one-way in the digitised direction, -1/TF = against it, "
+            "no/B/empty = both ways"
+        )
+    return np.isin(codes, list(_ONEWAY_FORWARD)), np.isin(codes, list(_ONEWAY_BACKWARD))
 
 
 def _read_lines(path: Path, *, class_field: str, layer: str | int | None, oneway_field: str | None):
@@ -389,7 +410,8 @@ def from_road_lines(
     Endpoints closer than ``snap_m`` metres are bridged by a gap edge; a dangling end within ``snap_m``
     of another line splits it (T-junction) and is bridged to the split point (``spatial.topology``).
     Lengths are measured in a metric CRS fitted to the data.  Roads are two-way unless
-    ``oneway_field`` says otherwise (yes/true/1/F = digitised direction, -1/reverse/T = against).
+    ``oneway_field`` says otherwise (yes/FT = digitised direction, -1/TF = against, no/B = both;
+    other codes, such as single-letter T/F, are refused).
     ``class_field=None`` is allowed with ``uniform_speed_kmh`` (every road in one class, "road").
     """
     import shapely
@@ -463,9 +485,8 @@ def from_road_lines(
     minutes = travel_minutes(topo.length_m, speed_of_class[line_class])
     u, v, length_m = topo.u, topo.v, topo.length_m
     if oneway_field is not None:
-        ow = frame[oneway_field].to_numpy(dtype=object)[rows][topo.line]
-        ow = np.array(["" if x is None else str(x).strip().lower() for x in ow])
-        fwd_only, back_only = np.isin(ow, list(_ONEWAY_FORWARD)), np.isin(ow, list(_ONEWAY_BACKWARD))
+        fwd_rows, back_rows = _oneway_codes(frame[oneway_field].to_numpy(dtype=object), path=path, field=oneway_field)
+        fwd_only, back_only = fwd_rows[rows][topo.line], back_rows[rows][topo.line]
     else:
         fwd_only = back_only = np.zeros(len(u), dtype=bool)
     f, b = ~back_only, ~fwd_only

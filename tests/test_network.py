@@ -378,3 +378,29 @@ def test_bad_edge_csv(tmp_path, shared_data) -> None:
     edges.write_text("from,to,length\n0,1,1000\n1,0,1000\n", encoding="utf-8")
     net = nw.from_edge_csv(nodes, edges, datum="wgs84", speed_kmh=60)
     assert not net.directed and np.allclose(net.minutes, 1.0)
+
+
+@pytest.mark.parametrize("codes", [["FT", "N", "TF"], ["yes", "B", "reverse"], ["是", "双向", "逆向"]])
+def test_oneway_conventions(tmp_path, codes) -> None:
+    """Forward, both ways, against the drawing — in ESRI/HERE codes, words, and Chinese."""
+    path = write_lines(
+        tmp_path / "r.gpkg",
+        [[(0, 0), (1000, 0)], [(1000, 0), (1000, 1000)], [(0, 0), (1000, 1000)]],
+        ["primary"] * 3,
+        oneway=codes,
+    )
+    net = nw.from_road_lines(path, class_field="kind", oneway_field="oneway", snap_m=0)
+    a, b, c = int(np.argmin(net.x_m + net.y_m)), int(np.argmax(net.x_m - net.y_m)), int(np.argmax(net.x_m + net.y_m))
+    assert set(zip(net.tail.tolist(), net.head.tolist())) == {(a, b), (b, c), (c, b), (c, a)}
+
+
+@pytest.mark.parametrize("bad", ["t", "2"])
+def test_ambiguous_oneway_codes_are_refused_with_their_rows(tmp_path, bad) -> None:
+    path = write_lines(
+        tmp_path / "r.gpkg",
+        [[(0, 0), (1000, 0)], [(1000, 0), (1000, 1000)]],
+        ["primary"] * 2,
+        oneway=["yes", bad],
+    )
+    with pytest.raises(InputFileError, match=rf"values healthplan cannot read: \['{bad}'\] \(features 2\)"):
+        nw.from_road_lines(path, class_field="kind", oneway_field="oneway", snap_m=0)
