@@ -474,10 +474,15 @@ def coverage_stage(scenario: Scenario, net: Any, grid: Any, region: Any, facilit
                    primary: gpd.GeoDataFrame, *, progress: Progress = _quiet) -> CoverageStage:
     """1-hour tertiary circle, bands, gaps, isochrones; 15/30-minute health circles to primary care; surface."""
     from spatial import coverage
+    from spatial import facilities as fm
     from spatial.report import band_polygons
 
     if len(facilities) == 0:
         raise InputFileError("no facilities to measure coverage from; upload a facilities file")
+    # a file in the wrong datum or region would otherwise snap hundreds of km onto the network, silently
+    fm.check_on_network(facilities, net)
+    if len(primary):
+        fm.check_on_network(primary, net)
     th = scenario.thresholds
     def say(msg: str) -> None:
         progress(msg, None)

@@ -165,3 +165,12 @@ def test_pbf_outside_the_region_is_a_clear_network_error(shared_data):
     with pytest.raises(HealthplanError) as err:
         sc.load_network(s)
     assert "test.osm.pbf" in str(err.value)
+
+
+def test_facilities_far_off_the_network_are_refused(shared_data, tmp_path):
+    """A facility file for the wrong place (here: Kunming hospitals in a Haikou run) stops with the rows named."""
+    csv = tmp_path / "far.csv"
+    csv.write_text("name,lon,lat\n海口 near the network,110.33,20.03\n昆明 far away,102.71,25.04\n", encoding="utf-8")
+    s = sc.Scenario(region="haikou", data_dir=str(shared_data), facilities=sc.Source("file", str(csv)))
+    with pytest.raises(InputFileError, match=r"row 3 \(昆明 far away\)"):
+        sc.run_scenario(s)
