@@ -68,8 +68,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "click_adds": ("点击地图添加候选院址", "Click on the map to add a candidate site"),
     "snap_click": ("点击点移到最近道路节点", "Move clicked sites onto the nearest road node"),
     "add_site": ("添加候选点", "Add site"),
-    "lon": ("经度（WGS84）", "Longitude (WGS84)"),
-    "lat": ("纬度（WGS84）", "Latitude (WGS84)"),
+    "lon": ("经度", "Longitude"),
+    "lat": ("纬度", "Latitude"),
     "site_name": ("名称", "Name"),
     "upload_sites": ("上传候选点（CSV / GeoJSON，含经纬度）", "Upload candidate sites (CSV / GeoJSON with lon/lat)"),
     "clear_sites": ("清除候选点", "Clear candidate sites"),
@@ -369,13 +369,17 @@ def draw_map(layers: dict[str, Any], plan: dict[str, Any], bounds: tuple, bands_
 
 
 def add_candidate(lon: float, lat: float, *, name: str | None = None, net: Any = None) -> None:
-    """Add a candidate site (WGS84), moved onto the nearest road node when that option is on."""
+    """Add a candidate site (WGS84), moved onto the nearest road node when that option is on and one is near.
+
+    Only within the candidate check's road distance (settings.MAX_ROAD_M): a click farther off — in the sea,
+    deep in a forest — stays where it was, so the checks can say why it is unusable.
+    """
     ss = st.session_state
     if net is not None and ss.get("snap_click", True):
         from spatial import traveltime
 
         s = traveltime.snap(net, [lon], [lat])
-        if float(s.dist_m[0]) <= settings.MAX_SNAP_M:
+        if float(s.dist_m[0]) <= settings.MAX_ROAD_M:
             lon, lat = float(net.lon[int(s.node[0])]), float(net.lat[int(s.node[0])])
     n = len(ss["candidates"]) + 1
     ss["candidates"] = [*ss["candidates"], {"name": name or f"site {n}", "lon": round(lon, 6), "lat": round(lat, 6)}]
@@ -452,6 +456,8 @@ def sites_panel(res: sc.ScenarioResults | None, s: sc.Scenario, net: Any, grid: 
     c1, c2 = st.columns(2)
     c1.checkbox(t("click_adds"), key="click_adds")
     c2.checkbox(t("snap_click"), key="snap_click")
+    # typed and uploaded sites may come from AMap/Baidu: convert them like the facilities
+    cand_datum = st.selectbox(t("datum"), list(DATUMS), format_func=DATUMS.get, key="cand_datum")
     with st.form("add_site", clear_on_submit=False):
         f1, f2, f3 = st.columns([2, 2, 2])
         region = res.region if res is not None else sc.region_of(s)
@@ -460,7 +466,10 @@ def sites_panel(res: sc.ScenarioResults | None, s: sc.Scenario, net: Any, grid: 
         lat = f2.number_input(t("lat"), -90.0, 90.0, value=round(cy, 4), format="%.5f", key="new_lat")
         name = f3.text_input(t("site_name"), key="new_name")
         if st.form_submit_button(t("add_site")):
-            add_candidate(float(lon), float(lat), name=name or None, net=None)
+            from spatial.coords import to_wgs84
+
+            wlon, wlat = to_wgs84(float(lon), float(lat), cand_datum)
+            add_candidate(float(wlon), float(wlat), name=name or None, net=None)
             st.rerun()
     up = st.file_uploader(t("upload_sites"), type=["csv", "geojson", "json"], key="up_sites")
     if up is not None and st.button(t("use_file"), key="use_sites"):
@@ -469,7 +478,7 @@ def sites_panel(res: sc.ScenarioResults | None, s: sc.Scenario, net: Any, grid: 
             try:
                 from spatial import facilities as fm
 
-                frame = fm.read_facilities(path, bbox=None)
+                frame = fm.read_facilities(path, datum=cand_datum)
                 for i, (nm, g) in enumerate(zip(frame["name"], frame.geometry, strict=True)):
                     add_candidate(g.x, g.y, name=str(nm) if pd.notna(nm) else f"{up.name} {i + 1}", net=None)
                 st.rerun()

@@ -71,7 +71,7 @@ def test_switch_region(monkeypatch, shared_data, region, area_units):
     assert at.session_state["candidates"] == []  # a new region starts without the old region's sites
     if area_units is None:  # Yiyang: no road data here → the build-a-network branch, layers still shown
         assert any("益阳" in w.value for w in at.warning)
-        assert at.button(key="btn_geofabrik") is not None
+        assert at.button(key="btn_geofabrik").label.startswith("下载 Geofabrik hunan")
     else:
         no_exception(at)
         frames = [d.value for d in at.dataframe]
@@ -150,7 +150,7 @@ def test_empty_data_folder_offers_to_build(monkeypatch, tmp_path):
     assert not at.exception, [e.value for e in at.exception]
     assert any(str(empty) in w.value for w in at.warning)
     assert at.button(key="btn_geofabrik").label.startswith("下载 Geofabrik hainan")
-    assert at.button(key="btn_overpass") is not None
+    assert at.button(key="btn_overpass").label == "从 Overpass 下载（地名）"
     assert not at.metric  # no coverage without a network …
     assert at.multiselect(key="plan_layers").options  # … but the plan layers are still offered
 
