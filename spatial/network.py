@@ -31,7 +31,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -757,6 +757,16 @@ def load(directory: str | Path) -> Network:
 _BUILDERS = ("roads", "pbf", "place", "osm_xml", "edge_csv")
 
 
+@lru_cache(maxsize=1)
+def _builder_digest() -> str:
+    """Hash of the code that builds networks, so a changed builder never serves a stale cached network."""
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for name in ("network.py", "topology.py", "osm.py", "speeds.py"):
+        h.update((here / name).read_bytes())
+    return h.hexdigest()[:12]
+
+
 def cache_key(kind: str, source: str | Path | tuple, options: Mapping[str, Any]) -> str:
     """Hash of the source identity (path + size + mtime, or place name), the options and the speed table."""
     from spatial.speeds import load_speeds, speeds_digest
@@ -775,7 +785,9 @@ def cache_key(kind: str, source: str | Path | tuple, options: Mapping[str, Any])
         table = load_speeds() if sp_ is None else (sp_ if isinstance(sp_, Mapping) else load_speeds(sp_))
         opts["speeds"] = speeds_digest(table)
     blob = json.dumps(
-        {"v": FORMAT_VERSION, "kind": kind, "source": src, "options": opts}, sort_keys=True, default=str
+        {"v": FORMAT_VERSION, "code": _builder_digest(), "kind": kind, "source": src, "options": opts},
+        sort_keys=True,
+        default=str,
     )
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:20]
 
