@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 # Before anything imports spatial (settings.CACHE_DIR is read at import): networks built by the tests, the
 # app under test and its browser server go to a fresh folder, never to the user's ~/.cache/healthplan.
 os.environ["HEALTHPLAN_CACHE"] = tempfile.mkdtemp(prefix="healthplan-test-cache-")
+atexit.register(shutil.rmtree, os.environ["HEALTHPLAN_CACHE"], ignore_errors=True)
 
 # session fixtures kunming_net, hainan_net, haikou_net (built once per session in a tmp cache)
 pytest_plugins = ["network_fixtures"]  # tests/network_fixtures.py (tests/ is on sys.path: no __init__.py)
