@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Annotated
 
+import geopandas as gpd
 import typer
 
 from spatial.cli._inputs import fail, load_inputs, minutes_list, say
@@ -154,11 +155,15 @@ def _run(
     inp = load_inputs(region, network=network, facilities=facilities, kind=kind, datum=facility_crs,
                       population=population, cell_m=cell_m, data_dir=data_dir, progress=_say)
     reg, net, fac, grid = inp.region, inp.net, inp.facilities, inp.grid
-    site_frame = None
+    site_frame, sites_outside = None, []
     if sites is not None:
-        site_frame = facilities_mod.read_facilities(sites)
-        inside = site_frame.within(reg.outline).to_numpy()
-        _say(f"{int(inside.sum())} of {len(site_frame)} sites lie in the region (the others are left out)")
+        site_frame = facilities_mod.read_facilities(sites, datum=facility_crs)
+        # within 1 km of the outline: Hainan's outline is clipped to the coastline, and beaches are sites too
+        outline_m = gpd.GeoSeries([reg.outline], crs="EPSG:4326").to_crs(reg.metric_crs).iloc[0]
+        inside = (site_frame.to_crs(reg.metric_crs).distance(outline_m) <= 1000.0).to_numpy()
+        sites_outside = [str(n) for n in site_frame.loc[~inside, "name"]]
+        _say(f"{int(inside.sum())} of {len(site_frame)} sites lie in the region; outside it (listed in "
+             f"summary.json, not measured): {', '.join(sites_outside[:5])}{' …' if len(sites_outside) > 5 else ''}")
         site_frame = site_frame[inside].reset_index(drop=True)
     result = cov.report(
         net,
@@ -203,7 +208,8 @@ def _run(
     export.write_gpkg(result.layers, out / "coverage.gpkg", provenance=provenance)
     export.write_csv(result.county_table, out / "counties.csv", provenance=provenance)
     export.write_csv(result.gap_table, out / "gaps.csv", provenance=provenance)
-    export.write_json({**result.summary, "provenance": provenance}, out / "summary.json")
+    export.write_json({**result.summary, "sites_outside_region": sites_outside, "provenance": provenance},
+                      out / "summary.json")
     return {
         "region": reg.name,
         "population_total": round(result.summary["population_total"]),
