@@ -473,7 +473,15 @@ def _facility_counties(facilities: gpd.GeoDataFrame, counties: gpd.GeoDataFrame 
     """County adcode of each facility: its ``county``/``adcode`` column or the polygon it falls in (0 if none)."""
     for col in ("county", "adcode"):
         if col in facilities.columns:
-            return pd.to_numeric(facilities[col], errors="coerce").fillna(0).astype(np.int64).to_numpy()
+            codes = pd.to_numeric(facilities[col], errors="coerce")
+            bad = codes.isna() & facilities[col].notna()
+            if bad.any():
+                rows = facilities.get("source_row", pd.Series(np.arange(len(facilities)) + 2, index=facilities.index))
+                raise InputFileError(
+                    f"the facilities' {col!r} column must hold 6-digit adcodes; rows "
+                    f"{', '.join(str(int(r)) for r in rows[bad].head(5))} do not (e.g. {facilities[col][bad].iloc[0]!r})"
+                )
+            return codes.fillna(0).astype(np.int64).to_numpy()
     if counties is None:
         raise InputFileError(
             "facilities carry no county column; give the region's county polygons (counties=) or add an adcode column"
@@ -510,7 +518,8 @@ def resources_per_1000(
     fac_county = _facility_counties(facilities, counties)
     outside = fac_county == 0
     if outside.any():
-        log.warning("%d facilities fall in no county and are counted in the total only", int(outside.sum()))
+        log.warning("%d facilities fall in no county of the region and are left out of its figures",
+                    int(outside.sum()))
     rows = _names(np.asarray(persons.index, dtype=np.int64), counties)
     rows["population"] = persons.to_numpy()
     plan_targets = targets[targets["plan"] == plan].set_index("resource")
@@ -526,8 +535,10 @@ def resources_per_1000(
         per = np.bincount(pos[inside], weights=amount[inside], minlength=len(persons))
         rows[r] = per
         rows[f"{r}_per_1000"] = _share(per, rows["population"].to_numpy() / 1000.0)
-        total[r] = float(amount.sum())
-        total[f"{r}_per_1000"] = float(_share(amount.sum(), persons.sum() / 1000.0))
+        # only what lies in the region serves its residents; the rest is reported apart
+        total[r] = float(amount[inside].sum())
+        total[f"{r}_outside"] = float(amount[~inside].sum())
+        total[f"{r}_per_1000"] = float(_share(total[r], persons.sum() / 1000.0))
         if r in plan_targets.index:
             target = float(plan_targets.loc[r, "per_1000"])
             rows[f"{r}_target"] = target

@@ -301,6 +301,13 @@ def test_resources_per_1000_hand():
     assert r.total["beds_target"] == 6.5 and "床位" in r.total["beds_clause"]
     older = cov.resources_per_1000(fac, pd.Series({1: 2000.0, 2: 2000.0}), plan="hainan-13th")
     assert older.total["doctors_target"] == 2.5
+    # a hospital of another county (adcode 9, not in the region) serves none of its residents
+    visitor = pd.concat([fac, fac.iloc[[0]].assign(adcode=9, beds=100.0)], ignore_index=True)
+    r2 = cov.resources_per_1000(visitor, grid, plan="hainan-14th")
+    assert r2.total["beds"] == 21.0 and r2.total["beds_outside"] == 100.0
+    assert r2.total["beds_per_1000"] == pytest.approx(21 / 4)
+    with pytest.raises(InputFileError, match="6-digit adcodes; rows"):
+        cov.resources_per_1000(fac.assign(adcode=["460100", "x", "2"]), grid)
 
 
 def test_resources_by_polygon_and_missing_columns():
