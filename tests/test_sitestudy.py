@@ -12,11 +12,18 @@ from spatial.errors import HealthplanError
 
 
 @pytest.fixture(scope="module")
-def hainan_cells(hainan_net):
-    """Hainan region, 2 km census grid on the backbone, cells timed to the default tertiary hospitals."""
+def hainan_world(hainan_net):
+    """Hainan region, 2 km census grid on the backbone, its tertiary hospitals, cells timed to them."""
     reg = regions.resolve("hainan")
     grid = population.from_census(reg, network=hainan_net, cell_m=2000.0)
-    cells = siting.site_cells(hainan_net, grid, facilities.default_facilities(reg, kind="tertiary"))
+    fac = facilities.default_facilities(reg, kind="tertiary")
+    return reg, grid, fac, siting.site_cells(hainan_net, grid, fac)
+
+
+@pytest.fixture(scope="module")
+def hainan_cells(hainan_world):
+    """The region and its cells."""
+    reg, _, _, cells = hainan_world
     return reg, cells
 
 
@@ -74,3 +81,18 @@ def test_choose_refuses_bad_requests(hainan_net, hainan_cells, candidates):
     sea_only = candidates.iloc[[-2]]
     with pytest.raises(HealthplanError, match="none of the 1 candidates passed the checks"):
         sitestudy.choose_sites(hainan_net, cells, sea_only, region=reg, threshold_min=60.0, k=1)
+
+
+def test_chosen_sites_cover_what_a_full_recompute_says(hainan_net, hainan_world, candidates):
+    """Independent check: rerun coverage from scratch with the chosen sites added as facilities."""
+    from spatial import coverage
+
+    reg, grid, fac, cells = hainan_world
+    choice = sitestudy.choose_sites(hainan_net, cells, candidates, region=reg, threshold_min=60.0, k=2)
+    lon = np.r_[fac.geometry.x.to_numpy(), choice.chosen.geometry.x.to_numpy()]
+    lat = np.r_[fac.geometry.y.to_numpy(), choice.chosen.geometry.y.to_numpy()]
+    minutes = coverage.cell_minutes(hainan_net, grid, lon, lat)
+    assert float(grid.pop[minutes <= 60.0].sum()) == pytest.approx(choice.result.covered_after, rel=1e-9)
+    study = sitestudy.evaluate_sites(hainan_net, cells, choice.chosen[["name", "geometry"]], region=reg,
+                                     threshold_min=60.0)
+    assert study.covered_after == pytest.approx(choice.result.covered_after, rel=1e-9)
