@@ -14,6 +14,7 @@ import base64
 import functools
 import html
 import json
+import logging
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -26,6 +27,8 @@ import pandas as pd
 import shapely
 
 from spatial import export
+
+log = logging.getLogger(__name__)
 
 Lang = Literal["zh", "en"]
 
@@ -324,9 +327,10 @@ def results_map(
     return m
 
 
-#: folium's Leaflet URLs; a local copy of these (package ``folium-offline``) lets maps draw without the internet.
-LEAFLET_JS_URL = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
-LEAFLET_CSS_URL = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
+#: The Leaflet URLs of the installed folium; a local copy of them (package ``folium-offline``) lets maps draw
+#: without the internet.
+LEAFLET_JS_URL = dict(folium.folium._default_js)["leaflet"]
+LEAFLET_CSS_URL = dict(folium.folium._default_css)["leaflet_css"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -337,6 +341,8 @@ def local_leaflet() -> tuple[str, str] | None:
     except ImportError:
         return None
     if LEAFLET_JS_URL not in _res or LEAFLET_CSS_URL not in _res:
+        log.warning("folium-offline has no copy of %s (folium and folium-offline versions differ): maps will "
+                    "load Leaflet from its CDN and need the internet", LEAFLET_JS_URL)
         return None
     js = base64.b64encode(_res[LEAFLET_JS_URL].encode("utf-8")).decode("ascii")
     css = base64.b64encode(_res[LEAFLET_CSS_URL].encode("utf-8")).decode("ascii")

@@ -141,8 +141,9 @@ def test_amap_basemap_shifts_every_overlay_to_gcj02(run):
 def test_map_and_report_html(run):
     page = report.map_html(report.results_map(run.layers(), lang="en", bounds=run.region.bbox))
     assert "leaflet" in page.lower() and "Travel-time surface" in page
-    if report.local_leaflet() is not None:  # standalone: Leaflet inside the page, nothing to fetch but tiles
-        assert "data:text/javascript;base64," in page and "cdn.jsdelivr.net/npm/leaflet" not in page
+    # standalone: Leaflet inside the page (folium-offline is a dependency), nothing to fetch but tiles
+    assert report.local_leaflet() is not None
+    assert "data:text/javascript;base64," in page and "cdn.jsdelivr.net/npm/leaflet" not in page
     doc = report.report_html(run, lang="zh")
     s = run.summary()
     assert f"{s['covered_population']:,}" in doc
