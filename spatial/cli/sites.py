@@ -36,7 +36,10 @@ FacilitiesOpt = Annotated[
 PopulationOpt = Annotated[str, typer.Option(help="A population GeoTIFF, or 'census' (2020 census spread on the grid).")]
 ThresholdOpt = Annotated[float, typer.Option(help="Coverage threshold (minutes) the gains and the optimum refer to.")]
 KindOpt = Annotated[str, typer.Option(help="Default existing facilities: tertiary, county_hospital or primary.")]
-CellOpt = Annotated[float, typer.Option(help="Population grid cell size (metres) for --population census.")]
+CellOpt = Annotated[
+    float | None,
+    typer.Option(help=f"Population grid cell size (metres); default {GRID_M:g} for census, the file's own for a GeoTIFF."),
+]
 CrsOpt = Annotated[str, typer.Option(help="Datum of facility/candidate coordinates: wgs84, gcj02 (AMap/Tencent), bd09 (Baidu).")]
 RoadOpt = Annotated[float, typer.Option(help="Reject candidates farther than this from a road node (metres).")]
 WeightOpt = Annotated[str, typer.Option(help="Whom to count: pop (everyone), urban, rural or pop60 (aged 60+).")]
@@ -57,7 +60,7 @@ _say = say("sites")
 
 
 def _load(*, region: str, network: Path | None, facilities: Path | None, kind: str, population: str,
-          cell_m: float, datum: str, weight: str, data_dir: Path) -> tuple[Inputs, Any]:
+          cell_m: float | None, datum: str, weight: str, data_dir: Path) -> tuple[Inputs, Any]:
     """The region's inputs plus its cells timed to today's facilities (siting.site_cells)."""
     from spatial import siting
 
@@ -139,7 +142,7 @@ def test(
         bool | None, typer.Option(help=f"Write each candidate's isochrones (default: when ≤ {_ISO_DEFAULT_MAX} candidates).")
     ] = None,
     kind: KindOpt = "tertiary",
-    cell_m: CellOpt = GRID_M,
+    cell_m: CellOpt = None,
     crs: CrsOpt = "wgs84",
     max_road_m: RoadOpt = MAX_ROAD_M,
     weight: WeightOpt = "pop",
@@ -166,7 +169,7 @@ def _test(
     thresholds: str,
     isochrones: bool | None,
     kind: str,
-    cell_m: float,
+    cell_m: float | None,
     crs: str,
     max_road_m: float,
     weight: str,
@@ -252,7 +255,7 @@ def optimize(
     population: PopulationOpt = "census",
     threshold: ThresholdOpt = TERTIARY_THRESHOLD_MIN,
     kind: KindOpt = "tertiary",
-    cell_m: CellOpt = GRID_M,
+    cell_m: CellOpt = None,
     crs: CrsOpt = "wgs84",
     max_road_m: RoadOpt = MAX_ROAD_M,
     weight: WeightOpt = "pop",
@@ -281,7 +284,7 @@ def _optimize(
     population: str,
     threshold: float,
     kind: str,
-    cell_m: float,
+    cell_m: float | None,
     crs: str,
     max_road_m: float,
     weight: str,
@@ -310,6 +313,9 @@ def _optimize(
     result, chosen, checked = choice.result, choice.chosen, choice.candidates
     ok = (checked["status"] == "ok").to_numpy()
     _say(f"{result.method}: {result.chosen.size} sites, {result.covered_before:,.0f} → {result.covered_after:,.0f} persons")
+    if k is not None and result.chosen.size < k:
+        _say(f"only {result.chosen.size} of the {k} sites asked for add anyone within {threshold:g} min; "
+             "the others would cover no new people and are not returned")
     if not result.feasible:
         _say(f"target {float(target):.1%} cannot be reached: all {int(ok.sum())} usable candidates together reach "
              f"{result.best_share:.1%}; add candidates (e.g. --candidates gaps) or lower the target")
