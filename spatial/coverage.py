@@ -78,59 +78,11 @@ RESOURCES: tuple[str, ...] = ("beds", "doctors", "nurses")
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
-class CellAccess:
-    """Each populated cell's nearest network node and its access leg; computed once, reused by metrics and siting."""
-
-    node: np.ndarray  # int32 (k,) nearest network node of each cell centre
-    dist_m: np.ndarray  # float64 (k,) straight-line distance centre → node (m)
-    access_min: np.ndarray  # float64 (k,) access-leg minutes (distance × detour at access speed)
-
-
 def cell_access(
     net: Network, grid: PopulationGrid, *, detour: float = DETOUR_FACTOR, access_kmh: float = ACCESS_SPEED_KMH
-) -> CellAccess:
-    """Snap every cell centre to its nearest node once (minutes of the access leg per cell)."""
-    s = traveltime.snap(net, grid.lon, grid.lat, detour=detour, access_kmh=access_kmh)
-    return CellAccess(
-        node=np.asarray(s.node, dtype=np.int32),
-        dist_m=np.asarray(s.dist_m, dtype=np.float64),
-        access_min=np.asarray(s.access_min, dtype=np.float64),
-    )
-
-
-def facility_lonlat(facilities: Any) -> tuple[np.ndarray, np.ndarray]:
-    """WGS84 lon/lat arrays of facilities given as a point GeoDataFrame or a (lon, lat) pair."""
-    if isinstance(facilities, gpd.GeoDataFrame | gpd.GeoSeries):
-        geoms = facilities.geometry if isinstance(facilities, gpd.GeoDataFrame) else facilities
-        if geoms.crs is not None:
-            geoms = geoms.to_crs("EPSG:4326")
-        if len(geoms) and not (geoms.geom_type == "Point").all():
-            bad = int(np.flatnonzero((geoms.geom_type != "Point").to_numpy())[0]) + 1
-            raise InputFileError(f"facility row {bad} is not a point; give each facility one lon/lat point")
-        return np.asarray(geoms.x, dtype=float), np.asarray(geoms.y, dtype=float)
-    lon, lat = facilities
-    return np.atleast_1d(np.asarray(lon, dtype=float)), np.atleast_1d(np.asarray(lat, dtype=float))
-
-
-def node_minutes(
-    net: Network,
-    fac_lon: np.ndarray,
-    fac_lat: np.ndarray,
-    *,
-    limit_min: float = np.inf,
-    detour: float = DETOUR_FACTOR,
-    access_kmh: float = ACCESS_SPEED_KMH,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Minutes from every node to its nearest facility (network + facility access leg) and that facility's index."""
-    fac_lon, fac_lat = np.atleast_1d(fac_lon), np.atleast_1d(fac_lat)
-    if fac_lon.size == 0:
-        return np.full(net.n_nodes, np.inf), np.full(net.n_nodes, -1, dtype=np.int32)
-    s = traveltime.snap(net, fac_lon, fac_lat, detour=detour, access_kmh=access_kmh)
-    minutes, source = traveltime.nearest_minutes(
-        net, np.asarray(s.node), source_offset_min=np.asarray(s.access_min, dtype=float), limit_min=limit_min
-    )
-    return np.asarray(minutes, dtype=np.float64), np.asarray(source, dtype=np.int32)
+) -> traveltime.Snap:
+    """Snap every cell centre to its nearest node once (access leg per cell, minutes)."""
+    return traveltime.snap(net, grid.lon, grid.lat, detour=detour, access_kmh=access_kmh)
 
 
 def cell_times(
@@ -139,19 +91,13 @@ def cell_times(
     fac_lon: np.ndarray,
     fac_lat: np.ndarray,
     *,
-    access: CellAccess | None = None,
+    access: traveltime.Snap | None = None,
     limit_min: float = np.inf,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Minutes from each cell centre to its nearest facility (float64, inf if unreachable) and that facility (-1)."""
     access = access if access is not None else cell_access(net, grid)
-    per_node, source = node_minutes(net, fac_lon, fac_lat, limit_min=limit_min)
-    minutes = access.access_min + per_node[access.node]
-    nearest = source[access.node]
-    if np.isfinite(limit_min):  # the cell's own leg can push it past the limit too
-        beyond = ~(minutes <= limit_min)
-        minutes[beyond] = np.inf
-        nearest = np.where(beyond, -1, nearest).astype(np.int32)
-    return minutes, nearest
+    per_node, source = traveltime.node_minutes(net, fac_lon, fac_lat, limit_min=limit_min)
+    return traveltime.place_minutes(access, per_node, source, limit_min=limit_min)
 
 
 def cell_minutes(
@@ -160,7 +106,7 @@ def cell_minutes(
     fac_lon: np.ndarray,
     fac_lat: np.ndarray,
     *,
-    access: CellAccess | None = None,
+    access: traveltime.Snap | None = None,
     limit_min: float = np.inf,
 ) -> np.ndarray:
     """Minutes (float64, inf if unreachable) from each cell centre to its nearest facility: access + network + access."""
@@ -252,11 +198,11 @@ def tertiary_circle(
     grid: PopulationGrid,
     threshold_min: float = TERTIARY_THRESHOLD_MIN,
     *,
-    access: CellAccess | None = None,
+    access: traveltime.Snap | None = None,
     counties: pd.DataFrame | None = None,
 ) -> Coverage:
     """1小时三级医院服务圈: population within ``threshold_min`` (60) minutes of a tertiary hospital, by county."""
-    minutes = cell_minutes(net, grid, *facility_lonlat(facilities), access=access)
+    minutes = cell_minutes(net, grid, *traveltime.point_lonlat(facilities), access=access)
     return circle_from_minutes(grid, minutes, threshold_min, metric="tertiary_circle", counties=counties)
 
 
@@ -313,11 +259,11 @@ def health_circles(
     *,
     urban_threshold_min: float = URBAN_THRESHOLD_MIN,
     rural_threshold_min: float = RURAL_THRESHOLD_MIN,
-    access: CellAccess | None = None,
+    access: traveltime.Snap | None = None,
     counties: pd.DataFrame | None = None,
 ) -> Coverage:
     """15分钟城市健康圈 / 30分钟乡村健康圈 to primary care, using each cell's urban/rural split."""
-    minutes = cell_minutes(net, grid, *facility_lonlat(facilities), access=access)
+    minutes = cell_minutes(net, grid, *traveltime.point_lonlat(facilities), access=access)
     return health_circles_from_minutes(
         grid,
         minutes,
@@ -336,9 +282,9 @@ def emergency_circle(
     names: Sequence[str] | None = None,
 ) -> Coverage:
     """10分钟紧急医学救援圈: minutes from each named site (4A+ scenic area) to its nearest hospital, and the share ≤ 10."""
-    site_lon, site_lat = facility_lonlat(sites)
-    h_lon, h_lat = facility_lonlat(hospitals)
-    per_node, source = node_minutes(net, h_lon, h_lat)
+    site_lon, site_lat = traveltime.point_lonlat(sites)
+    h_lon, h_lat = traveltime.point_lonlat(hospitals)
+    per_node, source = traveltime.node_minutes(net, h_lon, h_lat)
     s = traveltime.snap(net, site_lon, site_lat)
     node = np.asarray(s.node)
     minutes = np.asarray(s.access_min, dtype=float) + per_node[node]
@@ -456,11 +402,11 @@ def bands(
     grid: PopulationGrid,
     *,
     bands_min: Sequence[float] = BANDS_MIN,
-    access: CellAccess | None = None,
+    access: traveltime.Snap | None = None,
     counties: pd.DataFrame | None = None,
 ) -> Coverage:
     """Population by travel-time band to the nearest facility, with weighted mean and p90 minutes, by county."""
-    minutes = cell_minutes(net, grid, *facility_lonlat(facilities), access=access)
+    minutes = cell_minutes(net, grid, *traveltime.point_lonlat(facilities), access=access)
     return bands_from_minutes(grid, minutes, bands_min=bands_min, counties=counties)
 
 
@@ -732,7 +678,7 @@ def report(
             f"more than {MAX_SNAP_M / 1000:g} km from the road network; their minutes are mostly access leg — "
             "use a network that covers the whole region"
         )
-    minutes = cell_minutes(net, grid, *facility_lonlat(facilities), access=access)
+    minutes = cell_minutes(net, grid, *traveltime.point_lonlat(facilities), access=access)
     names = pd.DataFrame(counties)[["adcode", "name_zh", "name_en"]]
     circle = circle_from_minutes(grid, minutes, threshold_min, counties=names)
     want_circles = urban_threshold_min is not None or rural_threshold_min is not None
@@ -827,12 +773,12 @@ def all_metrics(
     urban_threshold_min: float = URBAN_THRESHOLD_MIN,
     rural_threshold_min: float = RURAL_THRESHOLD_MIN,
     bands_min: Sequence[float] = BANDS_MIN,
-    access: CellAccess | None = None,
+    access: traveltime.Snap | None = None,
     counties: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The circle, health circles, bands and gaps for one facility set from a single shortest-path search."""
     access = access if access is not None else cell_access(net, grid)
-    minutes = cell_minutes(net, grid, *facility_lonlat(facilities), access=access)
+    minutes = cell_minutes(net, grid, *traveltime.point_lonlat(facilities), access=access)
     return {
         "minutes": minutes,
         "circle": circle_from_minutes(grid, minutes, threshold_min, counties=counties),
@@ -863,7 +809,7 @@ def bench_coverage(*, cell_m: float = 500.0, repeats: int = 5) -> dict[str, Any]
     net = datafolder.default_network("530100")
     grid = population.from_census(region, network=net, cell_m=cell_m)
     fac = facilities_mod.default_facilities(region, kind="tertiary")
-    fac_lon, fac_lat = facility_lonlat(fac)
+    fac_lon, fac_lat = traveltime.point_lonlat(fac)
     snap = traveltime.snap(net, fac_lon, fac_lat)
     full: list[float] = []
     reuse: list[float] = []

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spatial.errors import NetworkError
-from spatial.network import Network, cached_network
+from spatial.netcache import cached_network
+from spatial.network import Network
 from spatial.settings import CACHE_DIR, DATA_DIR
 
 

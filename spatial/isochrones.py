@@ -27,7 +27,6 @@ from scipy.spatial import cKDTree
 
 from spatial import traveltime
 from spatial.coords import metric_crs
-from spatial.coverage import facility_lonlat, node_minutes
 from spatial.network import Network
 from spatial.settings import ACCESS_SPEED_KMH, DETOUR_FACTOR
 
@@ -168,7 +167,7 @@ def isochrones(
     Columns: facility, name, threshold_min, cell_m (raster), tolerance_min (the raster's minutes error),
     area_km2, geometry.  ``clip`` (WGS84, e.g. the region outline) trims sea and neighbours.
     """
-    fac_lon, fac_lat = facility_lonlat(facilities)
+    fac_lon, fac_lat = traveltime.point_lonlat(facilities)
     if names is None and isinstance(facilities, gpd.GeoDataFrame):
         names = [str(v) for v in facilities.get("name", facilities.get("name_zh", range(len(facilities))))]
     names = list(names) if names is not None else [f"facility {i + 1}" for i in range(fac_lon.size)]
@@ -177,7 +176,7 @@ def isochrones(
         clip_m = gpd.GeoSeries([clip], crs="EPSG:4326").to_crs(net.metric_crs).iloc[0]
     limit = float(max(thresholds_min))
     rows: list[dict[str, Any]] = []
-    per_node, _ = node_minutes(net, fac_lon, fac_lat, limit_min=limit, detour=detour, access_kmh=access_kmh)
+    per_node, _ = traveltime.node_minutes(net, fac_lon, fac_lat, limit_min=limit, detour=detour, access_kmh=access_kmh)
     for row in _nested(
         net, per_node, thresholds_min, cell_m=cell_m, clip_m=clip_m, detour=detour, access_kmh=access_kmh
     ):

@@ -21,14 +21,8 @@ import numpy as np
 import pandas as pd
 
 from spatial.errors import InputFileError, NetworkError
-from spatial.network import (
-    Network,
-    _resolve_speeds,
-    _speed_provenance,
-    assemble,
-    file_identity,
-    travel_minutes,
-)
+from spatial.network import Network, assemble, file_identity, travel_minutes
+from spatial.speeds import class_speeds, resolve_speeds, speed_provenance
 
 log = logging.getLogger(__name__)
 
@@ -96,14 +90,12 @@ def _edges_to_network(
     provenance: dict[str, Any],
 ) -> Network:
     """Directed OSM edges with highway tags → Network (speeds by class, largest strong component)."""
-    from spatial.speeds import class_speeds
-
     hw = np.array([_first(h) for h in highway], dtype=object).astype(str)
     classes, class_idx = np.unique(hw, return_inverse=True)
     classes = tuple(str(c) for c in classes)
-    table = _resolve_speeds(speeds)
+    table = resolve_speeds(speeds)
     speed = class_speeds(classes, table, uniform_speed_kmh=uniform_speed_kmh, source=source)
-    prov = {**provenance, **_speed_provenance(classes, speed, table, uniform_speed_kmh)}
+    prov = {**provenance, **speed_provenance(classes, speed, table, uniform_speed_kmh)}
     return assemble(
         node_lon,
         node_lat,

@@ -388,6 +388,7 @@ def network_key(scenario: Scenario) -> str:
 def load_network(scenario: Scenario, *, progress: Progress = _quiet) -> Any:
     """The scenario's road network (built once then loaded from the disk cache); NetworkError if none."""
     from spatial import datafolder
+    from spatial import netcache
     from spatial import network as nw
 
     src, data_dir = scenario.network, data_folder(scenario)
@@ -409,22 +410,22 @@ def load_network(scenario: Scenario, *, progress: Progress = _quiet) -> Any:
             download(geofabrik_url(scenario.region), pbf, progress=progress)
         region = region_of(scenario)
         progress(f"building the driving network from {pbf.name} (clipped to {region.name_zh}); first time only", None)
-        return nw.cached_network("pbf", pbf, bounding_box=[float(v) for v in region.bbox], **opts)
+        return netcache.cached_network("pbf", pbf, bounding_box=[float(v) for v in region.bbox], **opts)
     if src.kind == "pbf":
         opts.setdefault("bounding_box", [float(v) for v in region_of(scenario).bbox])
-        return nw.cached_network("pbf", _need_path(src, "network"), **opts)
+        return netcache.cached_network("pbf", _need_path(src, "network"), **opts)
     if src.kind == "place":
         name = src.path or opts.pop("place", None)
         if not name:
             raise InputFileError("a 'place' network needs the place name in 'path' (e.g. \"Yiyang, Hunan, China\")")
         progress(f"downloading the road network of {name} from Overpass", None)
-        return nw.cached_network("place", str(name), **opts)
+        return netcache.cached_network("place", str(name), **opts)
     if src.kind == "roads":
         if "class_field" not in opts:
             raise InputFileError(f"{src.path}: road lines need options.class_field (the road-class column)")
-        return nw.cached_network("roads", _need_path(src, "network"), **opts)
+        return netcache.cached_network("roads", _need_path(src, "network"), **opts)
     if src.kind in ("osm_xml", "edge_csv"):
-        return nw.cached_network(src.kind, _need_path(src, "network"), **opts)
+        return netcache.cached_network(src.kind, _need_path(src, "network"), **opts)
     raise NetworkError(f"unknown network kind {src.kind!r}; use one of {', '.join(NETWORK_KINDS)}")
 
 
@@ -473,7 +474,7 @@ class CoverageStage:
 def coverage_stage(scenario: Scenario, net: Any, grid: Any, region: Any, facilities: gpd.GeoDataFrame,
                    primary: gpd.GeoDataFrame, *, progress: Progress = _quiet) -> CoverageStage:
     """1-hour tertiary circle, bands, gaps, isochrones; 15/30-minute health circles to primary care; surface."""
-    from spatial import coverage
+    from spatial import coverage, traveltime
     from spatial import facilities as fm
     from spatial.report import band_polygons
 
@@ -493,7 +494,7 @@ def coverage_stage(scenario: Scenario, net: Any, grid: Any, region: Any, facilit
     )
     counties = pd.DataFrame(region.counties)[["adcode", "name_zh", "name_en"]]
     if len(primary):
-        p_minutes = coverage.cell_minutes(net, grid, *coverage.facility_lonlat(primary))
+        p_minutes = coverage.cell_minutes(net, grid, *traveltime.point_lonlat(primary))
     else:
         p_minutes = np.full(grid.n_cells, np.inf)
     health = coverage.health_circles_from_minutes(

@@ -39,6 +39,7 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 
+from spatial import traveltime
 from spatial.errors import HealthplanError
 from spatial.network import Network
 from spatial.population import PopulationGrid
@@ -706,7 +707,7 @@ def site_cells(
     if weight not in ("pop", "urban", "rural", "pop60"):
         raise HealthplanError(f"unknown population weight {weight!r}: use pop, urban, rural or pop60")
     access = access if access is not None else coverage.cell_access(net, grid)
-    fac_lon, fac_lat = coverage.facility_lonlat(facilities)
+    fac_lon, fac_lat = traveltime.point_lonlat(facilities)
     current = coverage.cell_minutes(net, grid, fac_lon, fac_lat, access=access)
     return SiteCells(
         node=np.asarray(access.node, dtype=np.int32),

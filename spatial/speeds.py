@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -123,3 +124,27 @@ def class_speeds(
             "with --speeds FILE (speeds=...), or give one speed for every road with --uniform-speed KMH."
         )
     return out
+
+
+def speed_provenance(
+    classes: tuple[str, ...], speed_kmh: np.ndarray, speeds: Mapping[str, float] | None, uniform_speed_kmh: float | None
+) -> dict[str, Any]:
+    """Which speed each class got and from which table."""
+    if uniform_speed_kmh is not None:
+        table = "uniform"
+    elif speeds is None:
+        table = f"default {DEFAULT_SPEEDS_CSV.name} ({speeds_digest(load_speeds())})"
+    else:
+        table = f"user table ({speeds_digest(speeds)})"
+    return {
+        "speed_table": table,
+        "uniform_speed_kmh": uniform_speed_kmh,
+        "class_speeds_kmh": {c: float(s) for c, s in zip(classes, speed_kmh)},
+    }
+
+
+def resolve_speeds(speeds: Mapping[str, float] | str | Path | None) -> Mapping[str, float] | None:
+    """A speed table given as a mapping, a file path, or None (the default table)."""
+    if speeds is None or isinstance(speeds, Mapping):
+        return speeds
+    return load_speeds(speeds)

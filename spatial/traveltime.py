@@ -36,6 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
+import geopandas as gpd
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
@@ -43,7 +44,7 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 from spatial import _dijkstra
-from spatial.errors import HealthplanError, NetworkError
+from spatial.errors import HealthplanError, InputFileError, NetworkError
 from spatial.network import Network
 from spatial.settings import ACCESS_SPEED_KMH, DETOUR_FACTOR
 
@@ -426,6 +427,56 @@ def reach_many(
     return sp.csc_matrix((vals, rows, colptr), shape=(net.n_nodes, k)).tocsr()
 
 
+def point_lonlat(points: gpd.GeoDataFrame | gpd.GeoSeries | tuple[ArrayLike, ArrayLike]) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 lon/lat arrays (degrees) of points given as a point GeoDataFrame/GeoSeries or a (lon, lat) pair."""
+    if isinstance(points, gpd.GeoDataFrame | gpd.GeoSeries):
+        geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
+        if geoms.crs is not None:
+            geoms = geoms.to_crs("EPSG:4326")
+        if len(geoms) and not (geoms.geom_type == "Point").all():
+            bad = int(np.flatnonzero((geoms.geom_type != "Point").to_numpy())[0]) + 1
+            raise InputFileError(f"row {bad} is not a point; give each facility or site one lon/lat point")
+        return np.asarray(geoms.x, dtype=float), np.asarray(geoms.y, dtype=float)
+    lon, lat = points
+    return np.atleast_1d(np.asarray(lon, dtype=float)), np.atleast_1d(np.asarray(lat, dtype=float))
+
+
+def node_minutes(
+    net: Network,
+    fac_lon: ArrayLike,
+    fac_lat: ArrayLike,
+    *,
+    limit_min: float = np.inf,
+    detour: float = DETOUR_FACTOR,
+    access_kmh: float = ACCESS_SPEED_KMH,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Minutes from every node to its nearest facility (network + the facility's access leg) and that facility's index.
+
+    Facilities are WGS84 degrees; nodes beyond ``limit_min`` get ``inf`` and −1.
+    """
+    fac_lon, fac_lat = np.atleast_1d(np.asarray(fac_lon, float)), np.atleast_1d(np.asarray(fac_lat, float))
+    if fac_lon.size == 0:
+        return np.full(net.n_nodes, np.inf), np.full(net.n_nodes, -1, dtype=np.int32)
+    s = snap(net, fac_lon, fac_lat, detour=detour, access_kmh=access_kmh)
+    return nearest_minutes(net, s.node, source_offset_min=s.access_min, limit_min=limit_min)
+
+
+def place_minutes(
+    places: Snap, per_node_min: np.ndarray, per_node_source: np.ndarray, *, limit_min: float = np.inf
+) -> tuple[np.ndarray, np.ndarray]:
+    """Minutes from snapped places to their nearest facility (place leg + node minutes) and its index (−1 if none).
+
+    ``per_node_min``/``per_node_source`` come from :func:`node_minutes`; places beyond ``limit_min``
+    (their own leg included) get ``inf`` and −1.
+    """
+    minutes = places.access_min + per_node_min[places.node]
+    nearest = per_node_source[places.node].astype(np.int32)
+    beyond = ~(minutes <= limit_min)
+    minutes[beyond] = np.inf
+    nearest[beyond] = -1
+    return minutes, nearest
+
+
 def facility_minutes(
     net: Network,
     fac_lon: ArrayLike,
@@ -442,12 +493,6 @@ def facility_minutes(
     Facilities and places are WGS84 degrees; both are snapped with :func:`snap` (same ``detour`` and
     ``access_kmh``).  Places beyond ``limit_min`` get ``inf`` and index −1.
     """
-    fac = snap(net, fac_lon, fac_lat, detour=detour, access_kmh=access_kmh)
+    per_node, source = node_minutes(net, fac_lon, fac_lat, limit_min=limit_min, detour=detour, access_kmh=access_kmh)
     place = snap(net, place_lon, place_lat, detour=detour, access_kmh=access_kmh)
-    node_min, node_src = nearest_minutes(net, fac.node, source_offset_min=fac.access_min, limit_min=limit_min)
-    total = place.access_min + node_min[place.node]
-    index = node_src[place.node].copy()
-    beyond = ~(total <= limit_min)
-    total[beyond] = np.inf
-    index[beyond] = -1
-    return total, index
+    return place_minutes(place, per_node, source, limit_min=limit_min)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 
 from spatial import coverage as cov
+from spatial import traveltime
 from spatial.errors import InputFileError
 from spatial.network import Network
 from spatial.population import PopulationGrid
@@ -465,7 +466,7 @@ def test_hainan_conservation(hainan):
 
 def test_hainan_monotone(hainan):
     reg, net, grid, fac, access = hainan
-    minutes = cov.cell_minutes(net, grid, *cov.facility_lonlat(fac), access=access)
+    minutes = cov.cell_minutes(net, grid, *traveltime.point_lonlat(fac), access=access)
     previous = None
     for t in (15.0, 30.0, 45.0, 60.0, 90.0, 120.0):
         covered = cov.circle_from_minutes(grid, minutes, t).counties["covered"].to_numpy()
@@ -477,7 +478,7 @@ def test_hainan_monotone(hainan):
     worst = base.sort_values("share").iloc[0]
     cells = grid.county == worst["adcode"]
     k = int(np.argmax(np.where(cells, grid.pop, -1)))
-    lon, lat = cov.facility_lonlat(fac)
+    lon, lat = traveltime.point_lonlat(fac)
     more = cov.cell_minutes(net, grid, np.r_[lon, grid.lon[k]], np.r_[lat, grid.lat[k]], access=access)
     assert np.all(more <= minutes)
     after = cov.circle_from_minutes(grid, more, 60.0, counties=reg.counties).counties
@@ -489,7 +490,7 @@ def test_hainan_cell_minutes_match_traveltime(hainan):
     from spatial import traveltime
 
     _, net, grid, fac, access = hainan
-    lon, lat = cov.facility_lonlat(fac)
+    lon, lat = traveltime.point_lonlat(fac)
     mine, nearest = cov.cell_times(net, grid, lon, lat, access=access)
     ref, ref_idx = traveltime.facility_minutes(net, lon, lat, grid.lon, grid.lat)
     np.testing.assert_allclose(mine, ref, rtol=1e-12)
@@ -500,7 +501,7 @@ def test_hainan_cell_minutes_match_traveltime(hainan):
 
 def test_hainan_bands_and_gaps(hainan):
     reg, net, grid, fac, access = hainan
-    minutes = cov.cell_minutes(net, grid, *cov.facility_lonlat(fac), access=access)
+    minutes = cov.cell_minutes(net, grid, *traveltime.point_lonlat(fac), access=access)
     b = cov.bands_from_minutes(grid, minutes, counties=reg.counties)
     labels = cov.band_labels()
     assert b.counties[labels].to_numpy().sum() == pytest.approx(float(grid.pop.sum()))
@@ -527,7 +528,7 @@ def test_hainan_isochrone_agrees_with_cells(hainan):
     from spatial import isochrones
 
     _, net, grid, fac, access = hainan
-    minutes = cov.cell_minutes(net, grid, *cov.facility_lonlat(fac), access=access)
+    minutes = cov.cell_minutes(net, grid, *traveltime.point_lonlat(fac), access=access)
     frame = isochrones.isochrones(net, fac, (60.0,)).to_crs(grid.metric_crs)
     poly, tol = frame.geometry.iloc[0], frame["tolerance_min"].iloc[0]
     inside = shapely.contains_xy(poly, grid.x_m, grid.y_m)
@@ -550,7 +551,7 @@ def test_kunming_emergency_circle(kunming_net):
     hospitals = facilities.default_facilities(reg, kind="tertiary")
     assert len(sites) >= 3 and len(hospitals) >= 1
     r = cov.emergency_circle(kunming_net, hospitals, sites, 10.0)
-    hx, hy = cov.facility_lonlat(hospitals)
+    hx, hy = traveltime.point_lonlat(hospitals)
     ref, _ = traveltime.facility_minutes(kunming_net, hx, hy, sites.geometry.x, sites.geometry.y)
     np.testing.assert_allclose(r.counties["minutes"], ref, rtol=1e-12)
     assert r.total["sites"] == len(sites)

@@ -149,7 +149,7 @@ def test_nested_and_sound_on_random_worlds(world, t1, dt):
     assert small.difference(large).area < 1.0  # nested
     assert frame["area_km2"].iloc[0] <= frame["area_km2"].iloc[1] + 1e-9
     # the surface is the travel-time model sampled at cell centres (checked against the independent engine) …
-    per_node, _ = cov.node_minutes(net, *fac, limit_min=t1 + dt)
+    per_node, _ = tt.node_minutes(net, *fac, limit_min=t1 + dt)
     raster, transform, cell = iso.surface(net, per_node, t1 + dt, cell_m=50.0)
     rows, cols = np.nonzero(np.isfinite(raster))
     if rows.size:

@@ -12,6 +12,7 @@ import shapely
 from pyproj import Geod, Transformer
 from scipy.sparse.csgraph import connected_components, dijkstra
 
+from spatial import edgetable, roadlines
 from spatial import network as nw
 from spatial.coords import metric_crs, wgs84_to_gcj02
 from spatial.errors import InputFileError, NetworkError
@@ -63,7 +64,7 @@ def test_two_lines_sharing_an_end_make_three_nodes_with_geodesic_lengths(tmp_pat
         [[(0, 0), (500, 0), (1000, 300)], [(1000, 300), (1000, 2000)]],
         ["primary", "residential"],
     )
-    net = nw.from_road_lines(path, class_field="kind", snap_m=0)
+    net = roadlines.from_road_lines(path, class_field="kind", snap_m=0)
     check_csr(net)
     assert (net.n_nodes, net.n_edges, net.directed) == (3, 4, False)  # interior vertex (500, 0) is not a node
     wgs = gpd.read_file(path).to_crs(4326).geometry
@@ -79,10 +80,10 @@ def test_endpoint_gap_is_bridged_only_within_the_snap_tolerance(tmp_path) -> Non
     path = write_lines(
         tmp_path / "r.gpkg", [[(0, 0), (1000, 0)], [(1010, 0), (2000, 0)]], ["residential", "primary"]
     )
-    apart = nw.from_road_lines(path, class_field="kind", snap_m=5)
+    apart = roadlines.from_road_lines(path, class_field="kind", snap_m=5)
     assert apart.provenance["components"] == 2 and apart.n_nodes == 2
     assert apart.provenance["dropped_node_share"] == pytest.approx(0.5)
-    joined = nw.from_road_lines(path, class_field="kind", snap_m=20)
+    joined = roadlines.from_road_lines(path, class_field="kind", snap_m=20)
     check_csr(joined)
     assert joined.provenance["components"] == 1 and joined.n_nodes == 4  # no node moves
     assert joined.provenance["endpoint_joins"] == 1
@@ -96,7 +97,7 @@ def test_snapping_never_creates_a_shortcut(tmp_path) -> None:
     # collapse the lot into one node; bridging keeps every path at least as long as the straight line
     lines = [[(x, y), (x + 150, y)] for x in range(0, 2000, 150) for y in (0, 100)]
     path = write_lines(tmp_path / "r.gpkg", lines, ["primary"] * len(lines))
-    net = nw.from_road_lines(path, class_field="kind", snap_m=200)
+    net = roadlines.from_road_lines(path, class_field="kind", snap_m=200)
     check_csr(net)
     import scipy.sparse as sp
 
@@ -112,9 +113,9 @@ def test_t_junction_splits_the_through_road(tmp_path) -> None:
     path = write_lines(
         tmp_path / "r.gpkg", [[(0, 0), (2000, 0)], [(700, 8), (700, 900)]], ["primary", "residential"]
     )
-    no_t = nw.from_road_lines(path, class_field="kind", snap_m=20, t_junctions=False)
+    no_t = roadlines.from_road_lines(path, class_field="kind", snap_m=20, t_junctions=False)
     assert no_t.provenance["components"] == 2
-    net = nw.from_road_lines(path, class_field="kind", snap_m=20)
+    net = roadlines.from_road_lines(path, class_field="kind", snap_m=20)
     check_csr(net)
     assert net.provenance["t_junctions"] == 1 and net.provenance["components"] == 1
     assert (net.n_nodes, net.n_edges) == (5, 8)  # 4 ends + the split point; 3 pieces + the 8 m connector
@@ -136,7 +137,7 @@ def test_t_junction_snapping_ignores_junction_nodes(tmp_path) -> None:
         [[(0, 0), (2000, 0)], [(700, 10), (700, 900)], [(700, 10), (1500, 900)]],
         ["primary"] * 3,
     )
-    net = nw.from_road_lines(path, class_field="kind", snap_m=20)
+    net = roadlines.from_road_lines(path, class_field="kind", snap_m=20)
     assert net.provenance["t_junctions"] == 0
 
 
@@ -146,7 +147,7 @@ def test_parallel_edges_keep_the_fastest_and_zero_length_is_never_zero_minutes(t
         [[(0, 0), (1000, 0)], [(0, 0), (500, 50), (1000, 0)], [(1000, 0), (1000, 0)]],
         ["residential", "motorway", "primary"],
     )
-    net = nw.from_road_lines(path, class_field="kind", snap_m=1)
+    net = roadlines.from_road_lines(path, class_field="kind", snap_m=1)
     check_csr(net)
     assert net.n_nodes == 2 and net.n_edges == 2
     assert net.provenance["parallel_edges_dropped"] == 2 and net.provenance["self_loops_dropped"] == 2
@@ -169,9 +170,9 @@ def test_uniform_speed_gives_minutes_exactly_length_over_speed(tmp_path) -> None
     path = write_lines(
         tmp_path / "r.gpkg", [[(0, 0), (900, 0)], [(900, 0), (900, 700), (0, 700)]], ["x", "y"]
     )
-    net = nw.from_road_lines(path, class_field="kind", uniform_speed_kmh=30.0, snap_m=0)
+    net = roadlines.from_road_lines(path, class_field="kind", uniform_speed_kmh=30.0, snap_m=0)
     np.testing.assert_array_equal(net.minutes, net.length_m * 0.06 / 30.0)
-    no_field = nw.from_road_lines(path, class_field=None, uniform_speed_kmh=30.0, snap_m=0)
+    no_field = roadlines.from_road_lines(path, class_field=None, uniform_speed_kmh=30.0, snap_m=0)
     np.testing.assert_array_equal(no_field.minutes, net.minutes)
     assert net.provenance["class_speeds_kmh"] == {"x": 30.0, "y": 30.0}
 
@@ -184,7 +185,7 @@ def test_oneway_field_makes_directed_edges(tmp_path) -> None:
         ["primary"] * 3,
         oneway=["yes", "no", "-1"],
     )
-    net = nw.from_road_lines(path, class_field="kind", oneway_field="oneway", snap_m=0)
+    net = roadlines.from_road_lines(path, class_field="kind", oneway_field="oneway", snap_m=0)
     assert net.directed and net.n_edges == 4
     a = int(np.argmin(net.x_m + net.y_m))  # (0, 0)
     b = int(np.argmax(net.x_m - net.y_m))  # (1000, 0)
@@ -198,11 +199,11 @@ def test_multilines_reprojection_and_datum(tmp_path) -> None:
     frame = gpd.GeoDataFrame({"kind": ["primary"]}, geometry=[multi], crs=UTM)
     frame.to_file(tmp_path / "utm.gpkg")
     frame.to_crs(4326).to_file(tmp_path / "wgs.geojson")
-    a = nw.from_road_lines(tmp_path / "utm.gpkg", class_field="kind", snap_m=0)
-    b = nw.from_road_lines(tmp_path / "wgs.geojson", class_field="kind", snap_m=0)
+    a = roadlines.from_road_lines(tmp_path / "utm.gpkg", class_field="kind", snap_m=0)
+    b = roadlines.from_road_lines(tmp_path / "wgs.geojson", class_field="kind", snap_m=0)
     assert a.n_nodes == b.n_nodes == 3
     assert np.allclose(np.sort(a.length_m), np.sort(b.length_m), rtol=1e-6)
-    g = nw.from_road_lines(tmp_path / "wgs.geojson", class_field="kind", snap_m=0, datum="gcj02")
+    g = roadlines.from_road_lines(tmp_path / "wgs.geojson", class_field="kind", snap_m=0, datum="gcj02")
     glon, glat = wgs84_to_gcj02(
         g.lon, g.lat
     )  # read as GCJ-02, so back to GCJ-02 gives the file's coordinates
@@ -245,7 +246,7 @@ def test_bad_road_files_raise_helpful_errors(tmp_path, case: str) -> None:
         path.write_text("not a geopackage", encoding="utf-8")
         err, frag = InputFileError, "cannot be read"
     with pytest.raises(err, match=frag):
-        nw.from_road_lines(path, **kwargs)
+        roadlines.from_road_lines(path, **kwargs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -274,7 +275,7 @@ def test_kunming_network_matches_the_data_readme(kunming_net, shared_data) -> No
 
 
 def test_kunming_exact_endpoints_give_the_readme_figures(shared_data) -> None:
-    net = nw.from_road_lines(shared_data / "roads/kunming_roads.gpkg", class_field="road_class", snap_m=0)
+    net = roadlines.from_road_lines(shared_data / "roads/kunming_roads.gpkg", class_field="road_class", snap_m=0)
     assert 55_000 <= net.provenance["nodes_before_component_filter"] <= 57_000  # README: ≈56k nodes
     assert 0.96 <= 1 - net.provenance["dropped_node_share"] <= 0.98  # README: 97% in one component
 
@@ -297,7 +298,7 @@ def test_hainan_components_shrink_with_the_snap_tolerance(shared_data) -> None:
     comps, kept = {}, {}
     for t_junctions in (False, True):
         for snap in (0, 300, 600):
-            net = nw.from_road_lines(path, class_field="road_class", snap_m=snap, t_junctions=t_junctions)
+            net = roadlines.from_road_lines(path, class_field="road_class", snap_m=snap, t_junctions=t_junctions)
             comps[t_junctions, snap] = net.provenance["components"]
             kept[t_junctions, snap] = 1 - net.provenance["dropped_node_share"]
     assert comps[False, 0] == 85  # README: exact endpoints → 85 components
@@ -311,7 +312,7 @@ def test_hainan_components_shrink_with_the_snap_tolerance(shared_data) -> None:
 
 def test_hainan_edges_equal_geodesic_line_lengths(shared_data) -> None:
     path = shared_data / "roads/hainan_trunk_roads.gpkg"
-    net = nw.from_road_lines(path, class_field="road_class", snap_m=0, t_junctions=False)
+    net = roadlines.from_road_lines(path, class_field="road_class", snap_m=0, t_junctions=False)
     lines = gpd.read_file(path).geometry
     start = shapely.get_coordinates(shapely.get_point(lines.values, 0))
     end = shapely.get_coordinates(shapely.get_point(lines.values, -1))
@@ -371,12 +372,12 @@ def test_bad_edge_csv(tmp_path, shared_data) -> None:
     edges = tmp_path / "e.csv"
     edges.write_text("from,to,length\n0,1,1000\n1,7,1000\n", encoding="utf-8")
     with pytest.raises(InputFileError, match="row 3: to 7 is not a node id"):
-        nw.from_edge_csv(nodes, edges, datum="wgs84")
+        edgetable.from_edge_csv(nodes, edges, datum="wgs84")
     edges.write_text("a,b\n0,1\n", encoding="utf-8")
     with pytest.raises(InputFileError, match="head_ver/tail_ver or from/to"):
-        nw.from_edge_csv(nodes, edges)
+        edgetable.from_edge_csv(nodes, edges)
     edges.write_text("from,to,length\n0,1,1000\n1,0,1000\n", encoding="utf-8")
-    net = nw.from_edge_csv(nodes, edges, datum="wgs84", speed_kmh=60)
+    net = edgetable.from_edge_csv(nodes, edges, datum="wgs84", speed_kmh=60)
     assert not net.directed and np.allclose(net.minutes, 1.0)
 
 
@@ -389,7 +390,7 @@ def test_oneway_conventions(tmp_path, codes) -> None:
         ["primary"] * 3,
         oneway=codes,
     )
-    net = nw.from_road_lines(path, class_field="kind", oneway_field="oneway", snap_m=0)
+    net = roadlines.from_road_lines(path, class_field="kind", oneway_field="oneway", snap_m=0)
     a, b, c = int(np.argmin(net.x_m + net.y_m)), int(np.argmax(net.x_m - net.y_m)), int(np.argmax(net.x_m + net.y_m))
     assert set(zip(net.tail.tolist(), net.head.tolist())) == {(a, b), (b, c), (c, b), (c, a)}
 
@@ -403,4 +404,4 @@ def test_ambiguous_oneway_codes_are_refused_with_their_rows(tmp_path, bad) -> No
         oneway=["yes", bad],
     )
     with pytest.raises(InputFileError, match=rf"values healthplan cannot read: \['{bad}'\] \(features 2\)"):
-        nw.from_road_lines(path, class_field="kind", oneway_field="oneway", snap_m=0)
+        roadlines.from_road_lines(path, class_field="kind", oneway_field="oneway", snap_m=0)

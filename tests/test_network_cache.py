@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from spatial import netcache
 from spatial import network as nw
 from spatial.cli import app
 from spatial.datafolder import available_networks, default_network, source_for
@@ -34,14 +35,14 @@ def test_save_load_round_trip_is_exact(tmp_path, haikou_net) -> None:
 
 def test_cached_network_builds_once_then_loads(tmp_path, shared_data, monkeypatch) -> None:
     path = shared_data / "roads/hainan_trunk_roads.gpkg"
-    first = nw.cached_network("roads", path, cache_dir=tmp_path, class_field="road_class", snap_m=300)
+    first = netcache.cached_network("roads", path, cache_dir=tmp_path, class_field="road_class", snap_m=300)
     assert len(list(tmp_path.iterdir())) == 1
 
     def no_build(*args, **kwargs):
         raise AssertionError("should have loaded from the cache")
 
-    monkeypatch.setattr(nw, "build", no_build)
-    again = nw.cached_network("roads", path, cache_dir=tmp_path, class_field="road_class", snap_m=300)
+    monkeypatch.setattr(netcache, "build", no_build)
+    again = netcache.cached_network("roads", path, cache_dir=tmp_path, class_field="road_class", snap_m=300)
     assert_same(first, again)
     assert again.provenance["cache_key"] == first.provenance["cache_key"]
 
@@ -49,24 +50,24 @@ def test_cached_network_builds_once_then_loads(tmp_path, shared_data, monkeypatc
 def test_cache_key_follows_speeds_snap_and_source(tmp_path, shared_data) -> None:
     path = shared_data / "roads/hainan_trunk_roads.gpkg"
     opts = {"class_field": "road_class", "snap_m": 300.0}
-    base = nw.cache_key("roads", path, opts)
-    assert nw.cache_key("roads", path, dict(opts)) == base
-    assert nw.cache_key("roads", path, {**opts, "snap_m": 450.0}) != base
-    assert nw.cache_key("roads", path, {**opts, "uniform_speed_kmh": 40.0}) != base
+    base = netcache.cache_key("roads", path, opts)
+    assert netcache.cache_key("roads", path, dict(opts)) == base
+    assert netcache.cache_key("roads", path, {**opts, "snap_m": 450.0}) != base
+    assert netcache.cache_key("roads", path, {**opts, "uniform_speed_kmh": 40.0}) != base
     table = DEFAULT_SPEEDS_CSV.read_text(encoding="utf-8").replace("motorway_trunk,90,", "motorway_trunk,80,")
     (tmp_path / "slower.csv").write_text(table, encoding="utf-8")
-    slower_key = nw.cache_key("roads", path, {**opts, "speeds": tmp_path / "slower.csv"})
+    slower_key = netcache.cache_key("roads", path, {**opts, "speeds": tmp_path / "slower.csv"})
     assert slower_key != base
     # the same table given as a file or a mapping is the same key; a touched source file is a new key
-    assert nw.cache_key("roads", path, {**opts, "speeds": tmp_path / "slower.csv"}) == slower_key
+    assert netcache.cache_key("roads", path, {**opts, "speeds": tmp_path / "slower.csv"}) == slower_key
     copy = tmp_path / "copy.gpkg"
     shutil.copy(path, copy)
-    k1 = nw.cache_key("roads", copy, opts)
+    k1 = netcache.cache_key("roads", copy, opts)
     with copy.open("ab") as fh:
         fh.write(b"\0")
-    assert nw.cache_key("roads", copy, opts) != k1
-    slow = nw.cached_network("roads", path, cache_dir=tmp_path / "c", speeds=tmp_path / "slower.csv", **opts)
-    fast = nw.cached_network("roads", path, cache_dir=tmp_path / "c", **opts)
+    assert netcache.cache_key("roads", copy, opts) != k1
+    slow = netcache.cached_network("roads", path, cache_dir=tmp_path / "c", speeds=tmp_path / "slower.csv", **opts)
+    fast = netcache.cached_network("roads", path, cache_dir=tmp_path / "c", **opts)
     assert len(list((tmp_path / "c").iterdir())) == 2
     for net, kmh in ((slow, 80.0), (fast, 90.0)):
         mt = net.road_class == net.classes.index("motorway_trunk")
@@ -82,9 +83,9 @@ def test_broken_or_missing_saved_networks(tmp_path, haikou_net) -> None:
     with pytest.raises(NetworkError, match="unreadable"):
         nw.load(tmp_path / "n")
     with pytest.raises(InputFileError, match="not found"):
-        nw.cached_network("roads", tmp_path / "nope.gpkg", cache_dir=tmp_path, class_field="x")
+        netcache.cached_network("roads", tmp_path / "nope.gpkg", cache_dir=tmp_path, class_field="x")
     with pytest.raises(NetworkError, match="unknown network source kind"):
-        nw.build("shapefile", tmp_path)
+        netcache.build("shapefile", tmp_path)
 
 
 def test_region_defaults(shared_data, tmp_path) -> None:

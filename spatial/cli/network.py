@@ -83,6 +83,7 @@ def build(
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress messages.")] = False,
 ) -> None:
     """Build a network from exactly one of --pbf, --place, --osm-xml or --roads (with --class-field)."""
+    from spatial import edgetable, osm, roadlines  # noqa: F401
     from spatial import network as nw
 
     if not quiet:
@@ -105,7 +106,7 @@ def build(
     t0 = time.perf_counter()
     try:
         if roads is not None:
-            net = nw.from_road_lines(
+            net = roadlines.from_road_lines(
                 roads,
                 class_field=class_field,
                 layer=layer,
@@ -115,11 +116,11 @@ def build(
                 **options,
             )
         elif pbf is not None:
-            net = nw.from_pbf(pbf, **options)
+            net = osm.from_pbf(pbf, **options)
         elif osm_xml is not None:
-            net = nw.from_osm_xml(osm_xml, **options)
+            net = osm.from_osm_xml(osm_xml, **options)
         else:
-            net = nw.from_place(place, **options)
+            net = osm.from_place(place, **options)
         nw.save(net, out)
     except HealthplanError as exc:
         _fail(str(exc))
