@@ -11,9 +11,7 @@ import logging
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pyogrio
 import shapely

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 from test_coverage import CRS, TO_LL, line_net, ll, small_world
 
-from spatial import coverage as cov
 from spatial import isochrones as iso
 from spatial import traveltime as tt
 
