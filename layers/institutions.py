@@ -73,19 +73,33 @@ def _names(row: pd.Series) -> set[str]:
     return {row["name_zh"], *(a.strip() for a in str(row["aliases"]).split(ALIAS_SEP) if a.strip())}
 
 
+@lru_cache(maxsize=16)
+def _index(directory: Path, region: str | None) -> dict[str, list[int]]:
+    """Name or alias → row positions in ``_load(directory)`` (optionally one region's CSV only)."""
+    frame = _load(directory)
+    index: dict[str, list[int]] = {}
+    for pos, (name, aliases, source) in enumerate(zip(frame["name_zh"], frame["aliases"], frame["source_file"],
+                                                      strict=True)):
+        if region is not None and source != f"{region}_institutions.csv":
+            continue
+        for key in {name, *(a.strip() for a in str(aliases).split(ALIAS_SEP) if a.strip())}:
+            index.setdefault(key, []).append(pos)
+    return index
+
+
 def institution(name_zh: str, *, region: str | None = None, directory: Path = FACILITIES_DIR) -> pd.Series:
     """The one institution row called ``name_zh`` (or having it as alias), optionally only from ``<region>_institutions.csv``."""
     frame = _load(Path(directory))
-    if region is not None:
-        frame = frame[frame["source_file"] == f"{region}_institutions.csv"]
-    exact = frame[frame["name_zh"] == name_zh]
-    hits = exact if len(exact) else frame[[name_zh in _names(r) for _, r in frame.iterrows()]]
+    index = _index(Path(directory), region)
+    exact = [p for p in index.get(name_zh, []) if frame["name_zh"].iloc[p] == name_zh]
+    hits = exact or index.get(name_zh, [])
     if len(hits) == 1:
-        return hits.iloc[0]
+        return frame.iloc[hits[0]]
     files = sorted({*frame["source_file"]})
-    if not len(hits):
+    if not hits:
         raise KeyError(f"no institution called {name_zh!r} in {files} (region={region!r}); add a row or fix the name")
-    raise KeyError(f"{name_zh!r} matches {len(hits)} rows ({hits['source_file'].tolist()}); pass region= to choose one")
+    raise KeyError(f"{name_zh!r} matches {len(hits)} rows ({frame['source_file'].iloc[hits].tolist()}); "
+                   "pass region= to choose one")
 
 
 def precision_km(row: pd.Series) -> float | None:

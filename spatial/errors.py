@@ -18,3 +18,11 @@ class NetworkError(HealthplanError):
 
 class RegionError(HealthplanError):
     """An unknown region name or adcode."""
+
+
+class OptionError(HealthplanError):
+    """A parameter (command-line option, scenario key, app setting) outside its stated range."""
+
+
+class OutputError(HealthplanError):
+    """A result cannot be written where asked (read-only, an existing file, a full disk …)."""

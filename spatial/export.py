@@ -1,119 +1,173 @@
-"""Writers for GIS tools (GeoJSON, GeoPackage, CSV) that always carry the result's provenance.
+"""Files for other GIS tools — GeoJSON, GeoPackage, CSV, JSON — each carrying the run's provenance, never half-written.
 
-* GeoJSON follows RFC 7946: WGS84 lon/lat, exterior rings counter-clockwise (right-hand rule),
-  6 decimals (≈ 0.1 m), no ``crs`` member; provenance is a top-level foreign member ``provenance``.
+* GeoJSON through GDAL (pyogrio, ``RFC7946=YES``): WGS84 lon/lat, counter-clockwise exterior rings,
+  6 decimals (≈ 0.1 m), no ``crs`` member; the provenance is a top-level foreign member ``provenance``
+  (``FOREIGN_MEMBERS_COLLECTION``); list properties (a zone's ``members``) stay JSON arrays.
 * GeoPackage: one table per layer plus a ``provenance`` attribute table (key, value as JSON); list
-  properties (e.g. a zone's ``members``) are stored as JSON text and restored by ``read_gpkg``.
-* CSV: UTF-8 with BOM (Excel opens Chinese text correctly) plus ``<file>.provenance.json`` beside it.
+  properties are stored as JSON text and restored by ``read_gpkg``.
+* CSV: UTF-8 with BOM (Excel opens Chinese text correctly) plus ``<file>.provenance.json`` beside it;
+  cells a spreadsheet would run as a formula (starting with = + - @) are prefixed with ' so they stay text.
+
+Every writer writes to a temporary file in the destination folder and moves it into place, so a reader
+never sees a half-written file; ``output_set`` does the same for a whole folder of results.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
 import json
-import math
-from collections.abc import Mapping
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pyogrio
-import shapely
 
-import spatial
+from spatial.errors import OutputError
+from spatial.provenance import jsonable
 
-_DECIMALS = 6
 PROVENANCE_TABLE = "provenance"
+_DECIMALS = 6
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def make_provenance(**parts: Any) -> dict[str, Any]:
-    """Provenance record: the given parts (sources, method, parameters …) plus software and UTC time."""
-    record: dict[str, Any] = {
-        "software": f"healthplan {spatial.__version__}",
-        "created_utc": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-        "crs": "EPSG:4326 (WGS84 lon/lat)",
-    }
-    record.update(parts)
-    return _jsonable(record)
+# --------------------------------------------------------------------------------------------------
+# atomic files and folders
 
 
-def _jsonable(value: Any) -> Any:
-    """Convert numpy/pandas scalars, arrays, paths and NaN into plain JSON values."""
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, np.ndarray, pd.Index)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if not math.isfinite(float(value)) else float(value)
-    if isinstance(value, (dt.date, dt.datetime, pd.Timestamp)):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    return value
+def _fail(path: Path, exc: OSError) -> OutputError:
+    """An OutputError naming the path and what the system said."""
+    return OutputError(f"cannot write {path}: {exc.strerror or exc}; choose another --out (a writable folder "
+                       "with free space)")
 
 
-def rfc7946_geometries(geoms: gpd.GeoSeries) -> np.ndarray:
-    """Geometries in WGS84 with counter-clockwise exterior rings and coordinates rounded to 6 decimals."""
-    if geoms.crs is None:
-        raise ValueError("geometries have no CRS; set one (e.g. .set_crs('EPSG:4326')) before exporting")
-    arr = geoms.to_crs("EPSG:4326").values
-    arr = shapely.transform(arr, lambda xy: np.round(xy, _DECIMALS))
-    return shapely.orient_polygons(arr, exterior_cw=False)
+@contextlib.contextmanager
+def _aside(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path``; moved onto it when the block ends without error, removed otherwise."""
+    if path.exists() and path.is_dir():
+        raise OutputError(f"{path} is a folder; give a file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _fail(path, exc) from None
+    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.part{path.suffix}")  # GDAL reads the suffix
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise _fail(path, exc) from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
-def _properties(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
-    """Per-feature property dicts with numpy scalars, NaN and timestamps turned into JSON values."""
-    props = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    records = props.to_dict("records")
-    simple = all(props[c].dtype.kind in "iufb" for c in props.columns)
-    if simple:  # fast path for big numeric tables (e.g. 100k grid cells): only NaN needs care
-        return [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
-                for r in records]
-    return [{str(k): _jsonable(v) for k, v in r.items()} for r in records]
+def check_destination(path: str | Path, *, folder: bool) -> Path:
+    """Check before any computing that ``path`` can be written (a folder or a file); OutputError if not.
+
+    Writes and removes a probe file: ``os.access`` says yes to root on a read-only file system.
+    """
+    path = Path(path)
+    if folder and path.exists() and not path.is_dir():
+        raise OutputError(f"--out {path} is an existing file; give a folder for the results")
+    if not folder and path.is_dir():
+        raise OutputError(f"--out {path} is a folder; give a file name")
+    parent = path if folder and path.exists() else path.parent
+    probe_dir = parent
+    while not probe_dir.exists():
+        probe_dir = probe_dir.parent
+    try:
+        with tempfile.NamedTemporaryFile(dir=probe_dir, prefix=".healthplan-probe-"):
+            pass
+    except OSError as exc:
+        raise OutputError(f"cannot write in {probe_dir} ({exc.strerror or exc}); choose a writable --out") from None
+    return path
 
 
-def _geojson_text(frame: gpd.GeoDataFrame, provenance: Mapping[str, Any] | None) -> str:
-    """The frame as RFC 7946 FeatureCollection text; geometry JSON comes vectorised from GEOS."""
-    geoms = rfc7946_geometries(frame.geometry)
-    geom_text = shapely.to_geojson(geoms)
-    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    parts = []
-    for gtext, is_empty, props in zip(geom_text, empty, _properties(frame), strict=True):
-        gjson = "null" if is_empty else gtext
-        parts.append(
-            '{"type":"Feature","properties":'
-            + json.dumps(props, ensure_ascii=False, allow_nan=False)
-            + ',"geometry":' + gjson + "}"
-        )
-    head = '{"type":"FeatureCollection",'
+@contextlib.contextmanager
+def output_set(folder: str | Path) -> Iterator[Path]:
+    """Write a whole set of result files into a fresh folder, then swap it in place of ``folder`` at once.
+
+    A reader of ``folder`` sees the old set or the new one, never a mix; an interrupted or failed run
+    leaves the old set (or nothing) and no temporary folder behind.
+    """
+    folder = Path(folder)
+    check_destination(folder, folder=True)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    except OSError as exc:
+        raise _fail(folder, exc) from None
+    try:
+        yield tmp
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}-old-{uuid.uuid4().hex[:8]}")
+            os.replace(folder, old)
+            os.replace(tmp, folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, folder)
+    except OSError as exc:
+        raise _fail(folder, exc) from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# GeoJSON
+
+
+def _wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The frame in WGS84 (it must have a CRS), with numpy list cells turned into plain lists."""
+    if frame.crs is None:
+        raise OutputError("geometries have no CRS; set one (e.g. .set_crs('EPSG:4326')) before exporting")
+    out = frame.to_crs("EPSG:4326")
+    for col in _list_columns(out):
+        out[col] = [v.tolist() if isinstance(v, np.ndarray) else v for v in out[col]]
+    return out
+
+
+def _list_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns whose values are lists/tuples/dicts (not representable natively in a GeoPackage or CSV)."""
+    return [c for c in frame.columns
+            if frame[c].dtype == object and any(isinstance(v, list | tuple | dict | np.ndarray) for v in frame[c])]
+
+
+def _geojson_options(provenance: Mapping[str, Any] | None) -> dict[str, str]:
+    """GDAL GeoJSON layer options: RFC 7946, 6 decimals, provenance as a foreign member."""
+    options = {"RFC7946": "YES", "COORDINATE_PRECISION": str(_DECIMALS), "WRITE_NAME": "NO",
+               "AUTODETECT_JSON_STRINGS": "NO"}  # a name such as "[1]" stays text
     if provenance is not None:
-        head += '"provenance":' + json.dumps(_jsonable(dict(provenance)), ensure_ascii=False) + ","
-    return head + '"features":[' + ",".join(parts) + "]}"
+        options["FOREIGN_MEMBERS_COLLECTION"] = json.dumps({"provenance": jsonable(dict(provenance))},
+                                                           ensure_ascii=False, allow_nan=False)
+    return options
 
 
-def geojson_dict(frame: gpd.GeoDataFrame, *, provenance: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The frame as an RFC 7946 FeatureCollection dict with an optional ``provenance`` foreign member."""
-    return json.loads(_geojson_text(frame, provenance))
+def _write_geojson_file(frame: gpd.GeoDataFrame, path: Path, provenance: Mapping[str, Any] | None) -> None:
+    """Write the frame as GeoJSON at ``path`` (no atomicity here)."""
+    out = _wgs84(frame)
+    dicts = [c for c in out.columns if out[c].dtype == object and any(isinstance(v, dict) for v in out[c])]
+    for c in dicts:  # Arrow cannot type a column of mixed dicts: keep them as JSON text
+        out[c] = [json.dumps(jsonable(v), ensure_ascii=False) if isinstance(v, dict) else v for v in out[c]]
+    pyogrio.write_dataframe(out, path, driver="GeoJSON", use_arrow=True, layer_options=_geojson_options(provenance))
 
 
 def write_geojson(frame: gpd.GeoDataFrame, path: str | Path, *, provenance: Mapping[str, Any]) -> Path:
-    """Write an RFC 7946 GeoJSON file with a top-level ``provenance`` member; returns the path."""
+    """Write an RFC 7946 GeoJSON file with a top-level ``provenance`` member (aside, then moved); returns the path."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_geojson_text(frame, provenance), encoding="utf-8")
+    with _aside(path) as tmp:
+        _write_geojson_file(frame, tmp, provenance)
     return path
 
 
 def read_geojson(path: str | Path) -> gpd.GeoDataFrame:
-    """Read a GeoJSON written here (or elsewhere); list properties come back as lists, provenance in attrs."""
+    """Read a GeoJSON (written here or elsewhere); list properties come back as lists, provenance in ``attrs``."""
     path = Path(path)
     frame = gpd.read_file(path)
     for col in frame.columns:
@@ -124,39 +178,36 @@ def read_geojson(path: str | Path) -> gpd.GeoDataFrame:
     return frame
 
 
-def _list_columns(frame: pd.DataFrame) -> list[str]:
-    """Columns whose values are lists/tuples/dicts (not representable natively in a GeoPackage)."""
-    return [
-        c
-        for c in frame.columns
-        if frame[c].dtype == object and any(isinstance(v, (list, tuple, dict, np.ndarray)) for v in frame[c])
-    ]
+def geojson_dict(frame: gpd.GeoDataFrame, *, provenance: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The frame as an RFC 7946 FeatureCollection dict (through the same GDAL writer)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "layer.geojson"
+        _write_geojson_file(frame, path, provenance)
+        return json.loads(path.read_text(encoding="utf-8"))
 
 
-def write_gpkg(
-    layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *, provenance: Mapping[str, Any]
-) -> Path:
-    """Write one GeoPackage table per layer (WGS84) plus a ``provenance`` table; overwrites the file."""
+# --------------------------------------------------------------------------------------------------
+# GeoPackage
+
+
+def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *, provenance: Mapping[str, Any]) -> Path:
+    """Write one GeoPackage table per layer (WGS84) plus a ``provenance`` table (aside, then moved)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        path.unlink()
+    if PROVENANCE_TABLE in layers:
+        raise OutputError(f"layer name {PROVENANCE_TABLE!r} is reserved for the provenance table")
     json_columns: dict[str, list[str]] = {}
-    for name, frame in layers.items():
-        if name == PROVENANCE_TABLE:
-            raise ValueError(f"layer name {PROVENANCE_TABLE!r} is reserved")
-        out = frame.to_crs("EPSG:4326").copy()
-        cols = _list_columns(out)
-        for c in cols:
-            out[c] = [json.dumps(_jsonable(v), ensure_ascii=False) for v in out[c]]
-        json_columns[name] = cols
-        out = out.set_geometry(rfc7946_geometries(out.geometry), crs="EPSG:4326")
-        pyogrio.write_dataframe(out, path, layer=name, driver="GPKG")
-    record = {**_jsonable(dict(provenance)), "json_columns": json_columns}
-    table = pd.DataFrame(
-        {"key": list(record), "value": [json.dumps(v, ensure_ascii=False) for v in record.values()]}
-    )
-    pyogrio.write_dataframe(table, path, layer=PROVENANCE_TABLE, driver="GPKG")
+    with _aside(path) as tmp:
+        for name, frame in layers.items():
+            out = _wgs84(frame)
+            cols = _list_columns(out)
+            for c in cols:
+                out[c] = [json.dumps(jsonable(v), ensure_ascii=False) for v in out[c]]
+            json_columns[name] = cols
+            pyogrio.write_dataframe(out, tmp, layer=name, driver="GPKG")
+        record = {**jsonable(dict(provenance)), "json_columns": json_columns}
+        table = pd.DataFrame({"key": list(record),
+                              "value": [json.dumps(v, ensure_ascii=False) for v in record.values()]})
+        pyogrio.write_dataframe(table, tmp, layer=PROVENANCE_TABLE, driver="GPKG")
     return path
 
 
@@ -169,29 +220,79 @@ def read_provenance_gpkg(path: str | Path) -> dict[str, Any]:
 def read_gpkg(path: str | Path, layer: str) -> gpd.GeoDataFrame:
     """Read one layer of a GeoPackage written by ``write_gpkg``, restoring list columns and provenance."""
     frame = pyogrio.read_dataframe(path, layer=layer)
-    provenance = read_provenance_gpkg(path)
-    for c in provenance.get("json_columns", {}).get(layer, []):
+    record = read_provenance_gpkg(path)
+    for c in record.get("json_columns", {}).get(layer, []):
         frame[c] = [json.loads(v) if isinstance(v, str) else v for v in frame[c]]
-    frame.attrs["provenance"] = {k: v for k, v in provenance.items() if k != "json_columns"}
+    frame.attrs["provenance"] = {k: v for k, v in record.items() if k != "json_columns"}
     return frame
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path, *, provenance: Mapping[str, Any]) -> Path:
-    """Write a CSV (UTF-8 with BOM, no geometry column) and ``<file>.provenance.json`` beside it."""
+def write_geoparquet(frame: gpd.GeoDataFrame, path: str | Path, *, provenance: Mapping[str, Any]) -> Path:
+    """Write GeoParquet with the provenance in the file's key-value metadata (``healthplan_provenance``)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    out = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
-    for c in _list_columns(out):
-        out[c] = [";".join(map(str, v)) if isinstance(v, (list, tuple)) else v for v in out[c]]
-    out.to_csv(path, index=False, encoding="utf-8-sig")
-    sidecar = path.with_name(path.name + ".provenance.json")
-    sidecar.write_text(json.dumps(_jsonable(dict(provenance)), ensure_ascii=False, indent=2), encoding="utf-8")
+    with _aside(path) as tmp:
+        table = frame.to_crs("EPSG:4326").to_arrow(index=False)
+        meta = dict(table.schema.metadata or {})
+        meta[b"healthplan_provenance"] = json_text(provenance).encode("utf-8")
+        pq.write_table(table.replace_schema_metadata(meta), tmp)
     return path
+
+
+# --------------------------------------------------------------------------------------------------
+# CSV and JSON
+
+
+def _safe_cell(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, prefixed with ' so it stays text."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table as written to CSV: no geometry, lists joined with ';', formula-like text neutralised."""
+    out = pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).copy()
+    for c in _list_columns(out):
+        out[c] = [";".join(map(str, v)) if isinstance(v, list | tuple | np.ndarray) else v for v in out[c]]
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = [_safe_cell(v) for v in out[c]]
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, *, provenance: Mapping[str, Any]) -> Path:
+    """Write a CSV (UTF-8 with BOM, no geometry) and ``<file>.provenance.json`` beside it, each atomically."""
+    path = Path(path)
+    with _aside(path) as tmp:
+        csv_frame(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
+    write_json(dict(provenance), path.with_name(path.name + ".provenance.json"))
+    return path
+
+
+def json_text(data: Mapping[str, Any]) -> str:
+    """Strict JSON text (numpy values converted, NaN and inf as null)."""
+    return json.dumps(jsonable(dict(data)), ensure_ascii=False, indent=2, allow_nan=False)
 
 
 def write_json(data: Mapping[str, Any], path: str | Path) -> Path:
-    """Write a JSON document (e.g. summary.json) with numpy values converted and NaN as null."""
+    """Write a JSON document (e.g. summary.json) atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_jsonable(dict(data)), ensure_ascii=False, indent=2), encoding="utf-8")
+    with _aside(path) as tmp:
+        tmp.write_text(json_text(data), encoding="utf-8")
     return path
+
+
+def write_text(text: str, path: str | Path) -> Path:
+    """Write a text file (e.g. map.html) atomically."""
+    path = Path(path)
+    with _aside(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
+def as_bytes(write: Callable[[Path], Any], name: str) -> bytes:
+    """The bytes a writer produces (for a download button): it writes into a temporary folder."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        write(path)
+        return path.read_bytes()

@@ -27,7 +27,10 @@ import pandas as pd
 
 from spatial.coords import DATUMS, to_wgs84
 from spatial.errors import InputFileError
+from spatial.network import Network
+from spatial.regions import Region, resolve
 from spatial.settings import FACILITIES_DIR, MAX_SNAP_M
+from spatial.traveltime import snap
 
 log = logging.getLogger(__name__)
 
@@ -335,10 +338,8 @@ def read_facilities(path: str | Path, *, datum: str = "wgs84",
 # checks against a network
 
 
-def check_on_network(facilities: gpd.GeoDataFrame, net: Any, *, max_snap_m: float = MAX_SNAP_M) -> np.ndarray:
+def check_on_network(facilities: gpd.GeoDataFrame, net: Network, *, max_snap_m: float = MAX_SNAP_M) -> np.ndarray:
     """Snap distances (m) of the facilities to ``net``; InputFileError naming the rows farther than ``max_snap_m``."""
-    from spatial.traveltime import snap
-
     if len(facilities) == 0:
         return np.zeros(0)
     pts = facilities.geometry.to_crs("EPSG:4326")
@@ -360,14 +361,7 @@ def check_on_network(facilities: gpd.GeoDataFrame, net: Any, *, max_snap_m: floa
 # default facility sets
 
 
-def _region(region: Any):
-    """A Region from a Region or a name/adcode."""
-    from spatial.regions import Region, resolve
-
-    return region if isinstance(region, Region) else resolve(region)
-
-
-def _tertiary(region: Any, directory: Path) -> gpd.GeoDataFrame:
+def _tertiary(region: Region, directory: Path) -> gpd.GeoDataFrame:
     """Named tertiary hospitals from every *_institutions.csv that lie inside the region outline (1 km tolerance)."""
     frames = []
     for path in sorted(directory.glob("*_institutions.csv")):
@@ -392,33 +386,52 @@ def _tertiary(region: Any, directory: Path) -> gpd.GeoDataFrame:
         geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs="EPSG:4326")
 
 
-def _seats(region: Any, kind: str, directory: Path) -> gpd.GeoDataFrame:
-    """County seats of the region's units as stand-in county hospitals / primary-care points."""
+def county_seats(adcodes: Iterable[int], *, directory: Path = FACILITIES_DIR) -> gpd.GeoDataFrame:
+    """County seats (adcode, name_zh, location_source; WGS84 points) of the given county polygons.
+
+    From data/facilities/county_seats.csv (cpca's GCJ-02 seats converted to WGS84 by
+    scripts/build_county_seats.py).  A polygon standing for a prefecture city without districts in the
+    boundaries (code ending 00, e.g. 海口 460100 in Hainan's 18-unit map) takes the seats of its districts.
+    """
     path = directory / "county_seats.csv"
     if not path.is_file():
         raise InputFileError(f"{path} is missing; build it with `python scripts/build_county_seats.py`")
     seats = pd.read_csv(path, encoding="utf-8-sig")
-    seats["source_row"] = np.arange(2, len(seats) + 2)
-    wanted = {int(c) for c in region.counties["adcode"]}
-    seats = seats[seats["adcode"].astype(int).isin(wanted)].reset_index(drop=True)
-    missing = wanted - set(seats["adcode"].astype(int))
+    seats["adcode"] = seats["adcode"].astype("int64")
+    wanted = [int(a) for a in adcodes]
+    parts = []
+    for code in wanted:
+        own = seats[seats["adcode"] == code]
+        if own.empty and code % 100 == 0:
+            own = seats[(seats["adcode"] // 100) == code // 100].assign(adcode=code)
+        parts.append(own)
+    table = pd.concat(parts, ignore_index=True) if parts else seats.iloc[:0]
+    missing = sorted(set(wanted) - set(table["adcode"]))
     if missing:
-        raise InputFileError(f"{path}: no seat for adcode(s) {sorted(missing)}; rebuild it")
+        raise InputFileError(f"{path}: no seat for adcode(s) {missing}; rebuild it with scripts/build_county_seats.py")
+    return gpd.GeoDataFrame(table[["adcode", "name_zh", "location_source"]],
+                            geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs="EPSG:4326")
+
+
+def _seats(region: Region, kind: str, directory: Path) -> gpd.GeoDataFrame:
+    """County seats of the region's units as stand-in county hospitals / primary-care points (``stand_in`` True)."""
+    seats = county_seats(region.counties["adcode"], directory=directory)
     label = {"county_hospital": "county hospital", "primary": "primary care"}[kind]
     return gpd.GeoDataFrame(
         {"name": seats["name_zh"] + f" ({label} stand-in: county seat)", "name_en": None, "kind": kind,
          "tier": "secondary" if kind == "county_hospital" else "primary", "beds": np.nan, "doctors": np.nan,
-         "nurses": np.nan, "source_row": seats["source_row"].astype("int64"), "source_file": path.name,
-         "location_source": seats["location_source"], "stand_in": True, "adcode": seats["adcode"].astype("int64")},
-        geometry=gpd.points_from_xy(seats["lon"], seats["lat"]), crs="EPSG:4326")
+         "nurses": np.nan, "source_row": np.arange(1, len(seats) + 1, dtype=np.int64),
+         "source_file": "county_seats.csv", "location_source": seats["location_source"], "stand_in": True,
+         "adcode": seats["adcode"].astype("int64")},
+        geometry=seats.geometry.values, crs="EPSG:4326")
 
 
-def default_facilities(region: Any, *, kind: str, directory: Path = FACILITIES_DIR) -> gpd.GeoDataFrame:
+def default_facilities(region: Region | str, *, kind: str, directory: Path = FACILITIES_DIR) -> gpd.GeoDataFrame:
     """Default facilities of a region: kind "tertiary" (named hospitals) or "county_hospital"/"primary" (county-seat stand-ins)."""
     if kind not in KINDS:
         raise InputFileError(f"unknown facility kind {kind!r}; use one of {', '.join(KINDS)}")
-    reg = _region(region)
-    frame = _tertiary(reg, directory) if kind == "tertiary" else _seats(reg, kind, directory)
-    frame.attrs.update({"source": str(directory), "region": reg.name, "kind": kind})
-    log.info("%s: %d default %s facilities", reg.name, len(frame), kind)
+    region = region if isinstance(region, Region) else resolve(region)
+    frame = _tertiary(region, directory) if kind == "tertiary" else _seats(region, kind, directory)
+    frame.attrs.update({"source": str(directory), "region": region.name, "kind": kind})
+    log.info("%s: %d default %s facilities", region.name, len(frame), kind)
     return frame

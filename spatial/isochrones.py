@@ -14,40 +14,28 @@ holds the smaller ones).
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import rasterio.features
 import shapely
-from affine import Affine
-from scipy.spatial import cKDTree
+from rasterio.transform import Affine
 
 from spatial import traveltime
 from spatial.coords import metric_crs
+from spatial.coverage import band_of, check_bands
 from spatial.network import Network
-from spatial.settings import ACCESS_SPEED_KMH, DETOUR_FACTOR
+from spatial.population import PopulationGrid
+from spatial.settings import ACCESS_SPEED_KMH, DETOUR_FACTOR, ISOCHRONES_MIN
+from spatial.trace import trace_cells, trace_labels
 
 log = logging.getLogger(__name__)
 
-#: Cap on the raster cells of one isochrone surface; the cell size grows to respect it (≈ 1 s of work).
-MAX_RASTER_CELLS: int = 1_500_000
+#: Cap on the raster cells of one isochrone surface; the cell size grows to respect it (≈ 0.3 s of work).
+MAX_RASTER_CELLS: int = 500_000
 #: Finest raster cell (metres): below this the access-leg model is no longer the limiting error.
 MIN_RASTER_CELL_M: float = 25.0
-
-_TREES: weakref.WeakKeyDictionary[Network, cKDTree] = weakref.WeakKeyDictionary()
-
-
-def _tree(net: Network) -> cKDTree:
-    """KD-tree of the network's nodes in its metric CRS, built once per network."""
-    tree = _TREES.get(net)
-    if tree is None:
-        tree = cKDTree(np.c_[net.x_m, net.y_m])
-        _TREES[net] = tree
-    return tree
-
 
 def _m_per_min(access_kmh: float) -> float:
     """Access speed in metres per minute."""
@@ -93,7 +81,7 @@ def surface(
     cx = x0 + (np.arange(n_cols) + 0.5) * cell_m
     cy = y1 - (np.arange(n_rows) + 0.5) * cell_m
     xx, yy = np.meshgrid(cx, cy)
-    dist, node = _tree(net).query(
+    dist, node = traveltime.node_tree(net).query(
         np.c_[xx.ravel(), yy.ravel()], distance_upper_bound=float(radius.max()) + cell_m
     )
     ok = np.isfinite(dist)
@@ -105,17 +93,8 @@ def surface(
 
 def _polygons(raster: np.ndarray, transform: Affine, threshold_min: float) -> shapely.Geometry:
     """Union of the raster cells ≤ threshold as one (multi)polygon in the raster's CRS."""
-    mask = raster <= threshold_min
-    if not mask.any():
-        return shapely.MultiPolygon()
-    parts = [
-        shapely.geometry.shape(geom)
-        for geom, value in rasterio.features.shapes(
-            mask.astype(np.uint8), mask=mask, transform=transform, connectivity=4
-        )
-        if value == 1
-    ]
-    return shapely.union_all(parts)
+    traced = trace_labels((raster <= threshold_min).astype(np.int32), transform)
+    return traced.get(1, shapely.MultiPolygon())
 
 
 def _nested(
@@ -153,16 +132,20 @@ def _nested(
 def isochrones(
     net: Network,
     facilities: Any,
-    thresholds_min: Sequence[float] = (15.0, 30.0, 60.0),
+    thresholds_min: Sequence[float] = ISOCHRONES_MIN,
     *,
     per_facility: bool = False,
+    merged: bool = True,
     names: Sequence[str] | None = None,
     cell_m: float | None = None,
     clip: shapely.Geometry | None = None,
     detour: float = DETOUR_FACTOR,
     access_kmh: float = ACCESS_SPEED_KMH,
 ) -> gpd.GeoDataFrame:
-    """Nested polygons (WGS84) within each threshold (min) of the nearest facility (facility = -1), optionally per facility.
+    """Nested polygons (WGS84) within each threshold (min) of the nearest facility (facility = -1), and/or per facility.
+
+    ``merged`` gives the area around the nearest of all facilities (facility = -1); ``per_facility`` adds
+    each facility's own polygons (facility = its row).
 
     Columns: facility, name, threshold_min, cell_m (raster), tolerance_min (the raster's minutes error),
     area_km2, geometry.  ``clip`` (WGS84, e.g. the region outline) trims sea and neighbours.
@@ -176,11 +159,12 @@ def isochrones(
         clip_m = gpd.GeoSeries([clip], crs="EPSG:4326").to_crs(net.metric_crs).iloc[0]
     limit = float(max(thresholds_min))
     rows: list[dict[str, Any]] = []
-    per_node, _ = traveltime.node_minutes(net, fac_lon, fac_lat, limit_min=limit, detour=detour, access_kmh=access_kmh)
-    for row in _nested(
-        net, per_node, thresholds_min, cell_m=cell_m, clip_m=clip_m, detour=detour, access_kmh=access_kmh
-    ):
-        rows.append({"facility": -1, "name": "all facilities", **row})
+    if merged:
+        per_node, _ = traveltime.node_minutes(net, fac_lon, fac_lat, limit_min=limit, detour=detour,
+                                              access_kmh=access_kmh)
+        for row in _nested(net, per_node, thresholds_min, cell_m=cell_m, clip_m=clip_m, detour=detour,
+                           access_kmh=access_kmh):
+            rows.append({"facility": -1, "name": "", **row})
     if per_facility and fac_lon.size:
         s = traveltime.snap(net, fac_lon, fac_lat, detour=detour, access_kmh=access_kmh)
         for i in range(fac_lon.size):
@@ -191,6 +175,9 @@ def isochrones(
                 net, one, thresholds_min, cell_m=cell_m, clip_m=clip_m, detour=detour, access_kmh=access_kmh
             ):
                 rows.append({"facility": i, "name": names[i], **row})
+    if not rows:
+        columns = ["facility", "name", "threshold_min", "cell_m", "tolerance_min", "area_km2"]
+        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs="EPSG:4326")
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=net.metric_crs)
     return frame.to_crs("EPSG:4326")
 
@@ -210,3 +197,26 @@ def rings(nested: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         equal_area = metric_crs(*frame.to_crs("EPSG:4326").total_bounds)
         frame["area_km2"] = frame.to_crs(equal_area).area.to_numpy() / 1e6
     return frame
+
+
+def band_polygons(grid: PopulationGrid, minutes: np.ndarray, bands_min: Sequence[float]) -> gpd.GeoDataFrame:
+    """The travel-time surface: grid cells dissolved by band (WGS84) with band, from_min, to_min (None = open), persons.
+
+    Bands are those of ``spatial.coverage.bands`` (band i holds edges[i-1] < minutes ≤ edges[i]; unreachable
+    cells fall in the last, open band), so the surface and the band table count the same persons.
+    """
+    edges = check_bands(bands_min)
+    minutes = np.nan_to_num(np.asarray(minutes, dtype=float), nan=np.inf)
+    band = band_of(minutes, edges)
+    pop = np.asarray(grid.pop, dtype=float)
+    lows = [0.0, *edges]
+    highs: list[float | None] = [*edges, None]
+    traced = trace_cells(grid.row, grid.col, band + 1, grid.transform)
+    present = sorted(b - 1 for b in traced)
+    frame = gpd.GeoDataFrame(
+        {"band": present, "from_min": [lows[b] for b in present], "to_min": [highs[b] for b in present],
+         "population": [float(pop[band == b].sum()) for b in present],
+         "cells": [int((band == b).sum()) for b in present]},
+        geometry=[traced[b + 1] for b in present], crs=grid.metric_crs,
+    )
+    return frame.to_crs("EPSG:4326")

@@ -11,10 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Mapping
 from functools import lru_cache
@@ -24,12 +22,12 @@ from typing import Any
 from spatial import edgetable, osm, roadlines
 from spatial.errors import InputFileError, NetworkError
 from spatial.network import FORMAT_VERSION, Network, load, save
-from spatial.settings import CACHE_DIR
+from spatial import settings
 from spatial.speeds import load_speeds, speeds_digest
 
 log = logging.getLogger(__name__)
 
-_BUILDERS = ("roads", "pbf", "place", "osm_xml", "edge_csv")
+_BUILDERS = ("roads", "backbone_json", "pbf", "place", "osm_xml", "edge_csv")
 
 
 @lru_cache(maxsize=1)
@@ -69,6 +67,8 @@ def build(kind: str, source: str | Path | tuple, **options: Any) -> Network:
     """Build a network of ``kind`` ("roads", "pbf", "place", "osm_xml", "edge_csv") from ``source``."""
     if kind == "roads":
         return roadlines.from_road_lines(source, **options)
+    if kind == "backbone_json":
+        return roadlines.from_backbone_json(source, **options)
     if kind == "pbf":
         return osm.from_pbf(source, **options)
     if kind == "place":
@@ -85,36 +85,50 @@ def build(kind: str, source: str | Path | tuple, **options: Any) -> Network:
 
 
 def cached_network(
-    kind: str, source: str | Path | tuple, *, cache_dir: str | Path = CACHE_DIR, **options: Any
+    kind: str,
+    source: str | Path | tuple,
+    *,
+    cache_dir: str | Path | None = None,
+    allow_download: bool = False,
+    **options: Any,
 ) -> Network:
-    """Build once per (source, options, speed table) and load from ``cache_dir`` afterwards."""
-    if kind == "edge_csv" and not isinstance(source, (tuple, list)):
+    """Build once per (source, options, speed table) and load from the cache folder afterwards.
+
+    A damaged cache entry is rebuilt (with a log warning).  A ``place`` network is downloaded from
+    Overpass only when ``allow_download`` is set; otherwise it must already be in the cache.
+    """
+    cache = Path(cache_dir) if cache_dir is not None else settings.cache_dir()
+    if kind == "edge_csv" and not isinstance(source, tuple | list):
         source = (Path(source) / "all_vertexes.csv", Path(source) / "all_edges.csv")
     if kind != "place":
-        for s in source if isinstance(source, (tuple, list)) else (source,):
+        for s in source if isinstance(source, tuple | list) else (source,):
             if not Path(s).exists():
                 raise InputFileError(f"network source {s} not found")
     key = cache_key(kind, source, options)
-    stem = Path(source[-1] if isinstance(source, (tuple, list)) else str(source)).stem
+    stem = Path(source[-1] if isinstance(source, tuple | list) else str(source)).stem
     slug = re.sub(r"[^0-9A-Za-z_.-]+", "_", stem)[:40] or "net"
-    target = Path(cache_dir) / f"{kind}-{slug}-{key}"
-    if (target / "network.json").is_file():
+    target = cache / f"{kind}-{slug}-{key}"
+    if target.is_dir():
         try:
             t0 = time.perf_counter()
             net = load(target)
             log.info("loaded cached network %s in %.3f s", target, time.perf_counter() - t0)
             return net
         except NetworkError as exc:
-            log.warning("cached network %s unusable (%s); rebuilding", target, exc)
+            log.warning("cached network %s is unusable (%s); rebuilding it", target, exc)
             shutil.rmtree(target, ignore_errors=True)
+    if kind == "place" and not allow_download:
+        raise NetworkError(
+            f"the road network of place {source!r} is not built on this machine, and a scenario never downloads; "
+            f"build it once with 'healthplan network build --place \"{source}\" --out DIR' (needs the internet)"
+        )
     net = build(kind, source, **options)
     net.provenance["cache_key"] = key
-    Path(cache_dir).mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=cache_dir))
     try:
-        save(net, tmp)
-        os.replace(tmp, target) if not target.exists() else shutil.rmtree(tmp)
-    except OSError:  # another process won the race: its copy is equivalent
-        shutil.rmtree(tmp, ignore_errors=True)
-    log.info("built and cached network %s", target)
+        cache.mkdir(parents=True, exist_ok=True)
+        if not target.exists():  # another process may have built the same entry meanwhile: equivalent
+            save(net, target)
+        log.info("built and cached network %s", target)
+    except OSError as exc:  # a read-only or full cache folder costs a rebuild next time, not the run
+        log.warning("could not cache the network in %s (%s); it will be rebuilt next time", cache, exc)
     return net

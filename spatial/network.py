@@ -17,6 +17,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
+import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -79,6 +83,10 @@ log = logging.getLogger(__name__)
 
 #: Smallest edge time (min): csgraph treats explicit zeros as missing edges, so zero-length edges get this.
 MIN_EDGE_MINUTES: float = 1e-6
+
+#: A network whose largest (strongly) connected part keeps less than this share of the nodes is refused:
+#: it would silently measure a fragment (Hainan's backbone keeps 72 % even with exact endpoint joins only).
+MIN_KEPT_SHARE: float = 0.5
 
 #: Bump when the on-disk layout or the builders' output changes (invalidates caches).
 FORMAT_VERSION: int = 2
@@ -161,6 +169,15 @@ def assemble(
         keep = used
     n_kept = int(keep.sum())
     dropped_share = 1.0 - n_kept / n_used
+    kept_edges = int((keep[tail] & keep[head]).sum())
+    if keep_largest and (kept_edges == 0 or n_kept / n_used < MIN_KEPT_SHARE):
+        kind = "strongly connected (every node reaching every other along one-way streets)" if directed else "connected"
+        cause = ("; most likely the one-way codes are wrong (every road one-way, or reversed)" if directed
+                 else "; most likely the lines do not meet (raise --snap-m) or the file holds scattered pieces")
+        raise NetworkError(
+            f"the largest {kind} part of the road data keeps only {n_kept:,} of {n_used:,} nodes "
+            f"({n_kept / n_used:.1%}) and {kept_edges:,} edges — not a usable network{cause}"
+        )
     new_id = np.full(n, -1, dtype=np.int64)
     new_id[keep] = np.arange(n_kept)
     ek = keep[tail] & keep[head]
@@ -216,6 +233,16 @@ def assemble(
     )
 
 
+def road_km(net: Network) -> float:
+    """Kilometres of road: each two-way road counted once (the shorter of its two directed edges)."""
+    lo = np.minimum(net.tail, net.head).astype(np.int64)
+    hi = np.maximum(net.tail, net.head).astype(np.int64)
+    key = lo * net.n_nodes + hi
+    order = np.lexsort((net.length_m, key))
+    first = np.r_[True, key[order][1:] != key[order][:-1]]
+    return float(net.length_m[order][first].sum()) / 1000.0
+
+
 def file_identity(path: Path) -> dict[str, Any]:
     """Absolute path, size (bytes) and modification time of a source file, for provenance and cache keys."""
     st = path.stat()
@@ -233,27 +260,43 @@ def file_identity(path: Path) -> dict[str, Any]:
 
 
 def save(net: Network, directory: str | Path) -> Path:
-    """Write ``arrays.npz`` (uncompressed) and ``network.json`` (classes, CRS, provenance) to ``directory``."""
+    """Write ``arrays.npz`` (uncompressed) and ``network.json`` to ``directory``, replacing it whole.
+
+    Both files are written to a new folder beside ``directory`` and swapped in at the end, so an
+    interrupted save leaves the previous network (or nothing), never half of one.
+    """
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    np.savez(directory / "arrays.npz", **{name: getattr(net, name) for name in _ARRAYS})
-    meta = {
-        "format_version": FORMAT_VERSION,
-        "classes": list(net.classes),
-        "metric_crs": net.metric_crs,
-        "directed": net.directed,
-        "n_nodes": net.n_nodes,
-        "n_edges": net.n_edges,
-        "provenance": net.provenance,
-    }
-    (directory / "network.json").write_text(
-        json.dumps(meta, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
-    )
+    if directory.exists() and not directory.is_dir():
+        raise NetworkError(f"{directory} is a file; give a folder to save the network in")
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
+    try:
+        np.savez(tmp / "arrays.npz", **{name: getattr(net, name) for name in _ARRAYS})
+        meta = {
+            "format_version": FORMAT_VERSION,
+            "classes": list(net.classes),
+            "metric_crs": net.metric_crs,
+            "directed": net.directed,
+            "n_nodes": net.n_nodes,
+            "n_edges": net.n_edges,
+            "provenance": net.provenance,
+        }
+        (tmp / "network.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1, default=str),
+                                          encoding="utf-8")
+        if directory.exists():
+            old = directory.with_name(f".{directory.name}-old-{os.getpid()}")
+            os.replace(directory, old)
+            os.replace(tmp, directory)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, directory)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return directory
 
 
 def load(directory: str | Path) -> Network:
-    """Read a network written by ``save`` (milliseconds: plain .npz + JSON)."""
+    """Read a network written by ``save`` (milliseconds: plain .npz + JSON); NetworkError if it is damaged."""
     directory = Path(directory)
     meta_path, arr_path = directory / "network.json", directory / "arrays.npz"
     if not meta_path.is_file() or not arr_path.is_file():
@@ -265,23 +308,23 @@ def load(directory: str | Path) -> Network:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         with np.load(arr_path, allow_pickle=False) as z:
             arrays = {name: z[name] for name in _ARRAYS}
-    except (OSError, ValueError, KeyError) as exc:
-        raise NetworkError(f"{directory}: the saved network is unreadable ({exc}); rebuild it") from exc
+        net = Network(**arrays, classes=tuple(meta["classes"]), metric_crs=meta["metric_crs"],
+                      directed=bool(meta["directed"]), provenance=meta.get("provenance", {}))
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+        raise NetworkError(f"{directory}: the saved network is damaged ({type(exc).__name__}); rebuild it") from None
     if meta.get("format_version") != FORMAT_VERSION:
         raise NetworkError(
             f"{directory}: saved with format {meta.get('format_version')}, this version reads {FORMAT_VERSION}; rebuild it"
         )
-    net = Network(
-        **arrays,
-        classes=tuple(meta["classes"]),
-        metric_crs=meta["metric_crs"],
-        directed=bool(meta["directed"]),
-        provenance=meta.get("provenance", {}),
+    n, m = net.n_nodes, net.n_edges
+    sound = (
+        n == meta.get("n_nodes") and m == meta.get("n_edges") and net.indptr.shape == (n + 1,)
+        and all(getattr(net, a).shape == (n,) for a in ("lat", "x_m", "y_m"))
+        and all(getattr(net, a).shape == (m,) for a in ("length_m", "minutes", "road_class"))
+        and int(net.indptr[0]) == 0 and int(net.indptr[-1]) == m and bool(np.all(np.diff(net.indptr) >= 0))
+        and (m == 0 or (int(net.head.min()) >= 0 and int(net.head.max()) < n))
+        and bool(np.all(np.isfinite(net.minutes) & (net.minutes >= 0)))
     )
-    if (
-        net.n_nodes != meta.get("n_nodes")
-        or net.n_edges != meta.get("n_edges")
-        or len(net.indptr) != net.n_nodes + 1
-    ):
-        raise NetworkError(f"{directory}: arrays and network.json disagree; rebuild the network")
+    if not sound:
+        raise NetworkError(f"{directory}: the saved arrays are inconsistent (damaged or edited); rebuild the network")
     return net

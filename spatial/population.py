@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,8 +41,10 @@ from rasterio.windows import Window, from_bounds
 from scipy.ndimage import gaussian_filter
 
 from spatial.census import CENSUS_DATE, CENSUS_SOURCE, county_totals
-from spatial.errors import InputFileError
-from spatial.settings import FACILITIES_DIR, GRID_M
+from spatial.errors import InputFileError, OptionError
+from spatial.facilities import county_seats
+from spatial.regions import Region, resolve
+from spatial.settings import GRID_M
 
 log = logging.getLogger(__name__)
 
@@ -125,13 +128,9 @@ BANDS: tuple[str, ...] = ("pop", "urban", "pop60")
 # Region grid and county raster (shared by both builders so that they align cell for cell).
 
 
-def _resolve(region: Any) -> Any:
-    """A Region (``spatial.regions.resolve``) from a name, adcode or an object that already is one."""
-    if hasattr(region, "counties") and hasattr(region, "metric_crs"):
-        return region
-    from spatial import regions  # the regions module loads boundaries; import on use
-
-    return regions.resolve(region)
+def _resolve(region: Region | str | int) -> Region:
+    """A Region from a name, adcode or a Region."""
+    return region if isinstance(region, Region) else resolve(region)
 
 
 def region_grid(counties_m: gpd.GeoDataFrame, cell_m: float) -> tuple[Affine, tuple[int, int]]:
@@ -195,8 +194,29 @@ class _Layout:
     y_m: np.ndarray
 
 
-def _layout(region: Any, cell_m: float) -> _Layout:
+#: Most cells of the raster laid over a region's bounding box (about 100 bytes of working memory each):
+#: Hainan at 100 m (WorldPop's resolution) needs 7.5 million.
+MAX_GRID_CELLS: int = 40_000_000
+
+
+def check_grid_size(region: Region, cell_m: float) -> int:
+    """Cells of the region's grid at ``cell_m`` metres; HealthplanError when it would not fit in memory."""
+    if not (np.isfinite(cell_m) and cell_m > 0):
+        raise OptionError(f"the cell size must be a positive number of metres (e.g. 500 or 1000), got {cell_m}")
+    b = region.counties.to_crs(region.metric_crs).total_bounds
+    cells = math.ceil((b[2] - b[0]) / cell_m + 1) * math.ceil((b[3] - b[1]) / cell_m + 1)
+    if cells > MAX_GRID_CELLS:
+        smallest = math.ceil(math.sqrt((b[2] - b[0]) * (b[3] - b[1]) / MAX_GRID_CELLS))
+        raise OptionError(
+            f"a {cell_m:g} m grid over {region.name_zh} ({region.name}) would have {cells:,} cells (≈ {cells * 100 / 2**30:,.1f} "
+            f"GiB of working memory); use a cell size of at least {smallest:,} m"
+        )
+    return int(cells)
+
+
+def _layout(region: Region, cell_m: float) -> _Layout:
     """Grid and county assignment of a region at cell_m metres."""
+    check_grid_size(region, cell_m)
     counties = region.counties
     if counties.crs is None:
         raise ValueError("region counties have no CRS")
@@ -251,31 +271,11 @@ def _share(weights: np.ndarray, cid: np.ndarray, n: int) -> np.ndarray:
 # Census dasymetric model.
 
 
-def county_seats(adcodes: np.ndarray, path: Path | None = None) -> pd.DataFrame:
-    """County seats (adcode, lon, lat WGS84) from data/facilities/county_seats.csv for the given polygons.
-
-    A polygon standing for a prefecture city (code ending 00, e.g. 海口 460100) takes the seats of its
-    districts when the table lists those instead.  Returns only the seats found.
-    """
-    path = FACILITIES_DIR / "county_seats.csv" if path is None else path
-    if not Path(path).is_file():
-        return pd.DataFrame({"adcode": [], "lon": [], "lat": []})
-    seats = pd.read_csv(path, encoding="utf-8-sig")
-    lon_col = next((c for c in seats.columns if c.lower() in ("lon", "lon_wgs84", "longitude")), None)
-    lat_col = next((c for c in seats.columns if c.lower() in ("lat", "lat_wgs84", "latitude")), None)
-    if lon_col is None or lat_col is None or "adcode" not in seats.columns:
-        log.warning("%s has no adcode/lon/lat columns: county seats not used", path)
-        return pd.DataFrame({"adcode": [], "lon": [], "lat": []})
-    seats = pd.DataFrame({"adcode": seats["adcode"].astype("int64"), "lon": seats[lon_col], "lat": seats[lat_col]})
-    wanted = {int(a) for a in adcodes}
-    direct = seats[seats["adcode"].isin(wanted)]
-    found = set(direct["adcode"])
-    parts = [direct]
-    for code in wanted - found:
-        if code % 100 == 0:
-            sub = seats[(seats["adcode"] // 100) == code // 100].assign(adcode=code)
-            parts.append(sub)
-    return pd.concat(parts, ignore_index=True)
+def _seat_table(adcodes: np.ndarray) -> pd.DataFrame:
+    """adcode, lon, lat of the county seats of the given polygons (``spatial.facilities.county_seats``)."""
+    seats = county_seats(adcodes)
+    return pd.DataFrame({"adcode": seats["adcode"].to_numpy(), "lon": seats.geometry.x.to_numpy(),
+                         "lat": seats.geometry.y.to_numpy()})
 
 
 def _seat_distance(lay: _Layout, seats: pd.DataFrame) -> tuple[np.ndarray, list[int]]:
@@ -393,7 +393,7 @@ def from_census(region: Any, *, network: Any | None = None, cell_m: float = GRID
     reg = _resolve(region)
     lay = _layout(reg, cell_m)
     totals = county_totals(lay.adcodes)
-    seats = county_seats(lay.adcodes) if seats is None else seats
+    seats = _seat_table(lay.adcodes) if seats is None else seats
     pop, urban, pop60, no_seat = dasymetric(lay, totals, seats, network)
     if no_seat:
         log.warning("no county seat for %s: surface point used as the centre", no_seat)
@@ -442,6 +442,19 @@ def _pixel_area_m2(crs: CRS, transform: Affine, window_shape: tuple[int, int]) -
     return np.full((1, 1), abs(transform.a * transform.e - transform.b * transform.d))
 
 
+def native_cell_m(path: Path | str) -> float | None:
+    """The cell size (m) a GeoTIFF written by ``write_geotiff`` records, None for other rasters or unreadable files."""
+    try:
+        with rasterio.open(path) as src:
+            value = src.tags().get("healthplan_cell_m")
+    except (RasterioIOError, OSError):
+        return None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
 def read_geotiff(path: Path | str, region: Any, *, cell_m: float | None = None) -> PopulationGrid:
     """A population GeoTIFF (persons per pixel, any CRS) warped onto the region's grid, total kept.
 
@@ -468,7 +481,7 @@ def read_geotiff(path: Path | str, region: Any, *, cell_m: float | None = None) 
         tags = src.tags()
         cell_m = float(cell_m if cell_m is not None else tags.get("healthplan_cell_m", GRID_M))
         names = [d or "" for d in src.descriptions]
-        ours = tags.get("healthplan_bands") == ",".join(BANDS) and src.count >= 3
+        ours = tags.get("healthplan_bands", "").split(",")[:3] == list(BANDS) and src.count >= 3
         # read only the part of the raster over the region (plus one pixel of margin)
         west, south, east, north = transform_bounds("EPSG:4326", src.crs, *reg.counties.total_bounds,
                                                     densify_pts=21)
@@ -542,16 +555,24 @@ def read_geotiff(path: Path | str, region: Any, *, cell_m: float | None = None) 
     return _grid(lay, keep, pop, urban, pop60, provenance)
 
 
-def write_geotiff(grid: PopulationGrid, path: Path | str) -> Path:
-    """Write the grid as a 3-band float32 GeoTIFF (pop, urban, pop60 persons per cell) with provenance tags."""
+def write_geotiff(grid: PopulationGrid, path: Path | str, *, extra: Mapping[str, np.ndarray] | None = None,
+                  provenance: Mapping[str, Any] | None = None) -> Path:
+    """Write the grid as a float32 GeoTIFF: pop, urban, pop60 (persons per cell), then the ``extra`` bands.
+
+    ``extra`` maps a band name to one value per cell (e.g. minutes to the nearest hospital; inf and NaN
+    become nodata).  Tags carry the band names, the cell size and the provenance (the grid's, or the
+    one given).  Written aside and moved into place.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     rows, cols = grid.shape
-    stack = np.full((3, rows, cols), GRID_NODATA, dtype=np.float32)
-    for b, values in enumerate((grid.pop, grid.urban, grid.pop60)):
-        stack[b, grid.row, grid.col] = values.astype(np.float32)
+    layers = {"pop": grid.pop, "urban": grid.urban, "pop60": grid.pop60, **dict(extra or {})}
+    stack = np.full((len(layers), rows, cols), GRID_NODATA, dtype=np.float32)
+    for b, values in enumerate(layers.values()):
+        v = np.asarray(values, dtype=np.float64)
+        stack[b, grid.row, grid.col] = np.where(np.isfinite(v), v, GRID_NODATA).astype(np.float32)
     profile = {
-        "driver": "GTiff", "width": cols, "height": rows, "count": 3, "dtype": "float32",
+        "driver": "GTiff", "width": cols, "height": rows, "count": len(layers), "dtype": "float32",
         "crs": CRS.from_user_input(grid.metric_crs), "transform": Affine(*grid.transform),
         "nodata": GRID_NODATA, "compress": "deflate", "predictor": 3, "tiled": True,
         "blockxsize": 256, "blockysize": 256,
@@ -560,16 +581,23 @@ def write_geotiff(grid: PopulationGrid, path: Path | str) -> Path:
         profile.update(tiled=False)
         profile.pop("blockxsize")
         profile.pop("blockysize")
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(stack)
-        for b, name in enumerate(BANDS, start=1):
-            dst.set_band_description(b, name)
-        dst.update_tags(
-            healthplan_bands=",".join(BANDS), healthplan_cell_m=str(grid.cell_m),
-            units="persons per cell", method=str(grid.provenance.get("method", "")),
-            source=str(grid.provenance.get("source", "")), date=str(grid.provenance.get("date", "")),
-            provenance=json.dumps(grid.provenance, ensure_ascii=False, default=str),
-        )
+    prov = dict(provenance if provenance is not None else grid.provenance)
+    tmp = path.with_name(f".{path.stem}.part{path.suffix}")
+    try:
+        with rasterio.open(tmp, "w", **profile) as dst:
+            dst.write(stack)
+            for b, name in enumerate(layers, start=1):
+                dst.set_band_description(b, name)
+            dst.update_tags(
+                healthplan_bands=",".join(layers), healthplan_cell_m=str(grid.cell_m),
+                units="persons per cell (pop, urban, pop60); minutes for *minutes bands",
+                method=str(grid.provenance.get("method", "")), source=str(grid.provenance.get("source", "")),
+                date=str(grid.provenance.get("date", "")),
+                provenance=json.dumps(prov, ensure_ascii=False, default=str),
+            )
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 

@@ -7,11 +7,13 @@ metric CRS fitted to the data; speeds come from the road class through ``spatial
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pyogrio
 import shapely
@@ -26,6 +28,10 @@ from spatial.speeds import class_speeds, resolve_speeds, speed_provenance
 from spatial.topology import build_topology
 
 log = logging.getLogger(__name__)
+
+#: Largest endpoint-snapping tolerance accepted (metres): beyond a few hundred metres roads that merely
+#: pass near each other get junctions they do not have, and edges multiply (1,000 km gave 13 million).
+MAX_SNAP_TOLERANCE_M: float = 2_000.0
 
 #: One-way codes, lower-cased.  Forward = the line's digitised direction only; backward = against it.
 #: FT/TF/B are the ESRI and HERE street conventions.  Single-letter T/F (HERE's towards/from, but
@@ -156,15 +162,67 @@ def from_road_lines(
     other codes, such as single-letter T/F, are refused).
     ``class_field=None`` is allowed with ``uniform_speed_kmh`` (every road in one class, "road").
     """
-    t0 = time.perf_counter()
     path = Path(path)
-    if snap_m < 0:
-        raise NetworkError(f"snap tolerance must be ≥ 0 metres, got {snap_m}")
-    if class_field is None and uniform_speed_kmh is None:
-        raise InputFileError(
-            f"{path}: name the road-class field (--class-field), or give --uniform-speed KMH"
-        )
+    _check_options(path, class_field, uniform_speed_kmh, snap_m)
     frame, layer_name = _read_lines(path, class_field=class_field, layer=layer, oneway_field=oneway_field)
+    return lines_to_network(frame, path, layer_name=layer_name, class_field=class_field, speeds=speeds,
+                            uniform_speed_kmh=uniform_speed_kmh, snap_m=snap_m, oneway_field=oneway_field,
+                            datum=datum, t_junctions=t_junctions)
+
+
+#: Classes of the three line lists of the Hainan backbone JSON (the embedded default network).
+BACKBONE_CLASSES: dict[str, str] = {"e": "motorway_trunk", "n": "national_primary", "p": "primary"}
+
+
+def read_backbone_json(path: str | Path) -> gpd.GeoDataFrame:
+    """The Hainan OSM backbone as shipped in data/roads/hainan_trunk_roads.json: lines with ``road_class``.
+
+    The file is ``{"e": [...], "n": [...], "p": [...]}``, each a list of [[lon, lat], …] lines (WGS84):
+    motorway/trunk, primary roads with a national (G) ref, and other primary roads.
+    """
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        classes = [BACKBONE_CLASSES[key] for key in BACKBONE_CLASSES for _ in raw[key]]
+        lines = [shapely.LineString(coords) for key in BACKBONE_CLASSES for coords in raw[key]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputFileError(f"{path}: not a backbone road file (lists 'e', 'n', 'p' of lon/lat lines): {exc}") from None
+    return gpd.GeoDataFrame({"road_class": classes}, geometry=lines, crs="EPSG:4326")
+
+
+def from_backbone_json(path: str | Path, *, snap_m: float = SNAP_M,
+                       speeds: Mapping[str, float] | str | Path | None = None) -> Network:
+    """Routable network from the backbone JSON (``read_backbone_json``), built as road lines are."""
+    path = Path(path)
+    _check_options(path, "road_class", None, snap_m)
+    return lines_to_network(read_backbone_json(path), path, layer_name="backbone", class_field="road_class",
+                            speeds=speeds, snap_m=snap_m)
+
+
+def _check_options(path: Path, class_field: str | None, uniform_speed_kmh: float | None, snap_m: float) -> None:
+    """Refuse options that cannot build a network, naming the option and its range."""
+    if not (np.isfinite(snap_m) and 0 <= snap_m <= MAX_SNAP_TOLERANCE_M):
+        raise NetworkError(f"--snap-m must be 0…{MAX_SNAP_TOLERANCE_M:g} metres (road ends joined within it), "
+                           f"got {snap_m}")
+    if class_field is None and uniform_speed_kmh is None:
+        raise InputFileError(f"{path}: name the road-class field (--class-field), or give --uniform-speed KMH")
+
+
+def lines_to_network(
+    frame: gpd.GeoDataFrame,
+    path: Path,
+    *,
+    layer_name: str,
+    class_field: str | None,
+    speeds: Mapping[str, float] | str | Path | None = None,
+    uniform_speed_kmh: float | None = None,
+    snap_m: float = SNAP_M,
+    oneway_field: str | None = None,
+    datum: str = "wgs84",
+    t_junctions: bool = True,
+) -> Network:
+    """Routable network from a frame of road lines read from ``path`` (see ``from_road_lines``)."""
+    t0 = time.perf_counter()
     lines, rows, n_missing = _lines_to_wgs84(frame, path, datum)
     if n_missing:
         log.warning("%s: %d features without geometry were skipped", path, n_missing)

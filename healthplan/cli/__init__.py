@@ -1,0 +1,62 @@
+"""The ``healthplan`` command: typer commands that write a scenario from their options and run the one pipeline.
+
+Start-up is kept light on purpose: this module and the command modules import only typer and the
+standard library at their top; each command imports the engine when it runs, so ``healthplan --help``
+answers at once.  Errors: a problem the user can fix (``spatial.errors.HealthplanError``) prints one
+sentence and exits with code 2; anything else is a bug — it says so, writes the traceback to a file it
+names, and exits with code 3.
+"""
+
+from __future__ import annotations
+
+
+import typer
+from click.exceptions import ClickException
+
+from healthplan.crash import write_crash
+from healthplan.cli import bench, coverage, data, layers, network, scenario, sites, traveltime
+from spatial.errors import HealthplanError
+
+app = typer.Typer(
+    name="healthplan",
+    help="Spatial planning of health services: plan layers, travel-time coverage, candidate and optimal sites.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("coverage")(coverage.coverage)
+app.add_typer(sites.app, name="sites", help="Test candidate hospital sites and choose the best ones.")
+app.add_typer(scenario.app, name="scenario", help="Run or check a scenario file (as saved by the app).")
+app.add_typer(layers.app, name="layers", help="List and export the plans' layouts as GIS layers.")
+app.add_typer(network.app, name="network", help="Build and inspect routable road networks.")
+app.add_typer(data.app, name="data", help="Download real data: OpenStreetMap extracts, WorldPop population.")
+app.command("traveltime")(traveltime.traveltime)
+app.command("bench")(bench.bench)
+
+EXIT_USER_ERROR = 2
+EXIT_BUG = 3
+
+
+def main() -> None:
+    """Entry point of the ``healthplan`` console script."""
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        typer.echo("interrupted: no result was written", err=True)
+        raise SystemExit(130) from None
+    except Exception as exc:  # noqa: BLE001 — the one place every error is turned into a sentence
+        if isinstance(exc, ClickException):  # typer's own usage errors (unknown option, not a number …)
+            exc.show()
+            raise SystemExit(EXIT_USER_ERROR) from None
+        if isinstance(exc, HealthplanError):
+            typer.echo(f"error: {exc}", err=True)
+            raise SystemExit(EXIT_USER_ERROR) from None
+        path = write_crash(exc)
+        typer.echo(f"error: this is a bug in healthplan, not a problem with your input ({type(exc).__name__}: {exc}); "
+                   f"the traceback is in {path} — please report it", err=True)
+        raise SystemExit(EXIT_BUG) from None

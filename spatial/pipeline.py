@@ -1,0 +1,462 @@
+"""The one pipeline: a scenario in, results out, through stages each cached by its own inputs.
+
+Every front end (each CLI command, ``healthplan scenario run``, the app) builds a ``Scenario`` and calls
+``Pipeline.run``; nothing else orchestrates the engine, so they cannot disagree.  Stages:
+
+    region ─ network ─ population ─ cells (snap) ─┬─ minutes to the facilities ─┬─ metrics (circles, bands, gaps)
+            facilities, primary care ─────────────┘  minutes to primary care ──┘   geometry (gap polygons,
+                                                                                    isochrones, surface)
+    candidate pool ─ evaluation (what-if) ─ candidate isochrones;   optimiser pool ─ choice (optimal siting)
+
+Each stage's result is kept in an in-memory LRU cache under a key made of exactly what it depends on
+(scenario parts, upstream keys, and the identity — path, size, modification time — of every file it
+reads), so a front end that keeps one ``Pipeline`` (the app) recomputes only what a change touches: a new
+threshold reuses the network, the population and the shortest-path searches.
+
+What the plans give the analysis (their candidate sites, targets, the emergency circle's named sites)
+comes in as a ``PlanInputs`` built by ``layers`` — the engine reads no plan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, TypeVar
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from spatial import candidates as cands
+from spatial import coverage, datafolder, facilities, gaps, isochrones, netcache, network, population, traveltime
+from spatial.errors import HealthplanError, InputFileError
+from spatial.network import Network
+from spatial.population import PopulationGrid
+from spatial.reach import site_cells
+from spatial.regions import Region, resolve
+from spatial.results import Geometry, Inputs, Metrics, Notice, PlanInputs, Results, Times
+from spatial.scenario import Scenario, Source
+from spatial.settings import MAX_SNAP_M, Progress, no_progress
+from spatial.sitestudy import SiteChoice, SiteEvaluation, choose_sites, evaluate_sites
+from spatial.whatif import candidate_isochrones
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Sites of the emergency circle farther than this outside the region outline are listed, not measured
+#: (metres; Hainan's outline is clipped to the coastline, and beaches are sites too).
+SITE_OUTLINE_TOLERANCE_M: float = 1_000.0
+
+
+def _key(*parts: Any) -> str:
+    """Short stable hash of JSON-able parts."""
+    blob = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def _identity(path: str | Path | None) -> Any:
+    """What identifies a file's content cheaply: resolved path, size and modification time (or the text)."""
+    if path is None:
+        return None
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError:
+        return str(path)
+    return [str(p.resolve()), st.st_size, st.st_mtime_ns]
+
+
+def _source_key(src: Source | None) -> Any:
+    """Key parts of a source: kind, options and the identity of its file."""
+    if src is None:
+        return None
+    return [src.kind, dict(src.options), _identity(src.path) if src.kind != "place" else src.path]
+
+
+def points_frame(points: Sequence[Any]) -> gpd.GeoDataFrame:
+    """Candidate points (name, lon, lat in WGS84) as a point frame."""
+    return gpd.GeoDataFrame({"name": [p.name for p in points], "source": "points"},
+                            geometry=gpd.points_from_xy([p.lon for p in points], [p.lat for p in points]),
+                            crs="EPSG:4326")
+
+
+class Pipeline:
+    """Runs scenarios; keeps each stage's result under a key of its inputs (LRU, ``max_entries`` per stage)."""
+
+    def __init__(self, *, max_entries: int = 8) -> None:
+        self.max_entries = max_entries
+        self._cache: dict[str, OrderedDict[str, Any]] = {}
+        self._lock = threading.RLock()
+        #: seconds each stage last took to compute (its own work, upstream stages excluded)
+        self.timings: dict[str, float] = {}
+
+    # ---------------------------------------------------------------------------------------------
+    # cache
+
+    def _cached(self, stage: str, key: str, compute: Callable[[], T]) -> T:
+        """The stage's value under ``key``, computed once (one computation at a time)."""
+        with self._lock:
+            entries = self._cache.setdefault(stage, OrderedDict())
+            if key in entries:
+                entries.move_to_end(key)
+                return entries[key]
+            t0 = time.perf_counter()
+            before = sum(self.timings.values())
+            value = compute()
+            inner = sum(self.timings.values()) - before  # upstream stages computed on the way
+            self.timings[stage] = time.perf_counter() - t0 - inner
+            entries[key] = value
+            while len(entries) > self.max_entries:
+                entries.popitem(last=False)
+            return value
+
+    def clear(self) -> None:
+        """Forget every cached stage."""
+        with self._lock:
+            self._cache.clear()
+
+    # ---------------------------------------------------------------------------------------------
+    # keys
+
+    def _k_network(self, s: Scenario) -> str:
+        return _key("network", _source_key(s.network), str(s.data_folder()), s.region)
+
+    def _k_facilities(self, s: Scenario, which: str) -> str:
+        return _key("facilities", which, _source_key(getattr(s, which)), s.region)
+
+    def _k_population(self, s: Scenario) -> str:
+        upstream = self._k_network(s) if s.population.kind == "census" else None
+        return _key("population", _source_key(s.population), s.cell_m, s.region, upstream)
+
+    def _k_cells(self, s: Scenario) -> str:
+        return _key("cells", self._k_network(s), self._k_population(s))
+
+    def _k_minutes(self, s: Scenario, which: str) -> str:
+        return _key("minutes", self._k_cells(s), self._k_facilities(s, which))
+
+    # ---------------------------------------------------------------------------------------------
+    # inputs
+
+    def region(self, s: Scenario) -> Region:
+        """The region coverage is measured on."""
+        return self._cached("region", s.region, lambda: resolve(s.region))
+
+    def network(self, s: Scenario, progress: Progress = no_progress) -> tuple[Network, str]:
+        """The scenario's road network and one sentence saying which it is."""
+        return self._cached("network", self._k_network(s), lambda: self._load_network(s, progress))
+
+    def _load_network(self, s: Scenario, progress: Progress) -> tuple[Network, str]:
+        src, opts = s.network, dict(s.network.options)
+        if src.kind == "default":
+            choice = datafolder.choose(s.region, data_dir=s.data_folder())
+            progress(f"road network: {choice.note} (built once, then cached)", None)
+            return datafolder.build_choice(choice), choice.note
+        if src.kind == "saved":
+            return network.load(str(src.path)), f"saved network {src.path}"
+        if src.kind == "pbf":
+            opts.setdefault("bounding_box", [float(v) for v in self.region(s).bbox])
+        if src.kind == "roads" and "class_field" not in opts and "uniform_speed_kmh" not in opts:
+            raise InputFileError(f"{src.path}: road lines need options.class_field (the road-class column)")
+        progress(f"road network from {src.kind} {src.path} (built once, then cached)", None)
+        net = netcache.cached_network(src.kind, str(src.path), **opts)
+        return net, f"{src.kind} {src.path}"
+
+    def facilities(self, s: Scenario, which: str = "facilities") -> gpd.GeoDataFrame:
+        """The tertiary facilities (``which="facilities"``) or the primary-care points (``"primary"``)."""
+        return self._cached("facilities", self._k_facilities(s, which), lambda: self._load_facilities(s, which))
+
+    def _load_facilities(self, s: Scenario, which: str) -> gpd.GeoDataFrame:
+        src: Source = getattr(s, which)
+        if src.kind == "default":
+            default_kind = "tertiary" if which == "facilities" else "primary"
+            return facilities.default_facilities(self.region(s), kind=str(src.options.get("kind", default_kind)))
+        frame = facilities.read_facilities(str(src.path), datum=str(src.options.get("datum", "wgs84")))
+        frame.attrs["source"] = src.path
+        return frame
+
+    def population(self, s: Scenario, progress: Progress = no_progress) -> PopulationGrid:
+        """The population grid: the 2020 census spread on the network, or a GeoTIFF warped onto the grid."""
+        def compute() -> PopulationGrid:
+            region = self.region(s)
+            population.check_grid_size(region, s.cell_m)
+            if s.population.kind == "geotiff":
+                progress(f"warping {s.population.path} onto a {s.cell_m:g} m grid", None)
+                return population.read_geotiff(str(s.population.path), region, cell_m=s.cell_m)
+            progress(f"spreading the 2020 census over a {s.cell_m:g} m grid", None)
+            return population.from_census(region, network=self.network(s)[0], cell_m=s.cell_m)
+
+        return self._cached("population", self._k_population(s), compute)
+
+    def cells(self, s: Scenario) -> traveltime.Snap:
+        """Every populated cell snapped to its nearest road node (access leg per cell)."""
+        def compute() -> traveltime.Snap:
+            grid = self.population(s)
+            return traveltime.snap(self.network(s)[0], grid.lon, grid.lat)
+
+        return self._cached("cells", self._k_cells(s), compute)
+
+    def minutes(self, s: Scenario, which: str = "facilities") -> tuple[np.ndarray, np.ndarray]:
+        """Minutes from every cell to its nearest facility of ``which`` (inf if none) and that facility's row."""
+        def compute() -> tuple[np.ndarray, np.ndarray]:
+            net = self.network(s)[0]
+            fac = self.facilities(s, which)
+            if len(fac) == 0:
+                if which == "facilities":
+                    raise InputFileError("no facilities to measure coverage from; give a facilities file")
+                n = self.population(s).n_cells
+                return np.full(n, np.inf), np.full(n, -1, dtype=np.int32)
+            # a file in the wrong datum or region would otherwise snap hundreds of km onto the network, silently
+            facilities.check_on_network(fac, net)
+            per_node, source = traveltime.node_minutes(net, *traveltime.point_lonlat(fac))
+            return traveltime.place_minutes(self.cells(s), per_node, source)
+
+        return self._cached("minutes", self._k_minutes(s, which), compute)
+
+    def inputs(self, s: Scenario, progress: Progress = no_progress) -> Inputs:
+        """Region, network, facilities, primary care, population and their notices."""
+        region = self.region(s)
+        progress(f"region {region.name_zh} ({region.name}), {len(region.counties)} county-level units", 0.0)
+        net, note = self.network(s, progress)
+        progress(f"network: {net.n_nodes:,} nodes, {net.n_edges:,} edges", 0.1)
+        fac, primary = self.facilities(s, "facilities"), self.facilities(s, "primary")
+        grid = self.population(s, progress)
+        progress(f"population: {grid.n_cells:,} cells, {float(grid.pop.sum()):,.0f} persons", 0.2)
+        snapped = self.cells(s)
+        far_pop = float(grid.pop[snapped.dist_m > MAX_SNAP_M].sum())
+        notices = []
+        if far_pop > 0:
+            notices.append(Notice("far_from_network", (
+                f"{far_pop:,.0f} persons ({far_pop / max(float(grid.pop.sum()), 1.0):.1%}) live more than "
+                f"{MAX_SNAP_M / 1000:g} km from the road network; their minutes are mostly the straight-line access "
+                "leg — use a network that covers the whole region"), {"persons": far_pop, "km": MAX_SNAP_M / 1000}))
+        if bool(primary.get("stand_in", pd.Series(False)).any()):
+            notices.append(Notice("primary_stand_in", (
+                "no primary-care locations are loaded: county seats stand in for them, so the 15/30-minute circles "
+                "are a floor — upload the clinics (乡镇卫生院/社区卫生服务中心) for real figures"), {}))
+        if s.network.kind == "default" and datafolder.choose(s.region, data_dir=s.data_folder()).embedded:
+            notices.append(Notice("embedded_network", (
+                f"road network: {note}; load a full extract for real work (healthplan data fetch --region "
+                "hainan)"), {}))
+        return Inputs(region, net, note, fac, primary, grid, far_pop, tuple(notices))
+
+    # ---------------------------------------------------------------------------------------------
+    # coverage
+
+    def metrics(self, s: Scenario, plan: PlanInputs | None = None) -> Metrics:
+        """Circle, health circles, bands, gaps and (where sites exist) the emergency circle."""
+        th = s.thresholds
+        key = _key("metrics", self._k_minutes(s, "facilities"), self._k_minutes(s, "primary"), asdict(th),
+                   _source_key(s.emergency_sites), _source_key(s.emergency_destinations),
+                   plan.key if plan else None)
+
+        def compute() -> Metrics:
+            region, grid = self.region(s), self.population(s)
+            names = pd.DataFrame(region.counties)[["adcode", "name_zh", "name_en"]]
+            minutes, _ = self.minutes(s, "facilities")
+            p_minutes, _ = self.minutes(s, "primary")
+            circle = coverage.circle(grid, minutes, th.tertiary_min, counties=names)
+            health = coverage.health_circles(grid, p_minutes, urban_threshold_min=th.urban_min,
+                                             rural_threshold_min=th.rural_min, counties=names)
+            banded = coverage.bands(grid, minutes, bands_min=th.bands_min, counties=names)
+            gap = self.gap_clusters(s)
+            emergency, outside, notices = self._emergency(s, plan)
+            return Metrics(circle, health, banded, gap, emergency, outside, notices)
+
+        return self._cached("metrics", key, compute)
+
+    def _emergency(self, s: Scenario, plan: PlanInputs | None) -> tuple[Any, tuple[str, ...], tuple[Notice, ...]]:
+        """The emergency circle of the scenario's or the plan's named sites, if any lie in the region."""
+        if s.emergency_sites is not None:
+            sites = facilities.read_facilities(str(s.emergency_sites.path),
+                                               datum=str(s.emergency_sites.options.get("datum", "wgs84")))
+        elif plan is not None and plan.emergency_sites is not None and len(plan.emergency_sites):
+            sites = plan.emergency_sites
+        else:
+            return None, (), ()
+        region = self.region(s)
+        outline_m = gpd.GeoSeries([region.outline], crs="EPSG:4326").to_crs(region.metric_crs).iloc[0]
+        inside = (sites.to_crs(region.metric_crs).distance(outline_m) <= SITE_OUTLINE_TOLERANCE_M).to_numpy()
+        name_col = "name_zh" if "name_zh" in sites.columns else "name"
+        outside = tuple(str(n) for n in sites.loc[~inside, name_col])
+        sites = sites[inside].reset_index(drop=True)
+        notices: list[Notice] = []
+        if outside:
+            notices.append(Notice("sites_outside_region", (
+                f"{len(outside)} of the emergency circle's {len(inside)} named sites lie outside {region.name_zh} "
+                "and are listed, not measured"), {"n": len(outside), "total": int(len(inside))}))
+        if not len(sites):
+            return None, outside, tuple(notices)
+        if s.emergency_destinations is not None:
+            dest = facilities.read_facilities(str(s.emergency_destinations.path),
+                                              datum=str(s.emergency_destinations.options.get("datum", "wgs84")))
+        else:
+            dest = self.facilities(s, "facilities")
+            notices.append(Notice("emergency_stand_in", (
+                "no emergency stations are loaded: the tertiary hospitals stand in as the emergency circle's "
+                "destinations"), {}))
+        result = coverage.emergency_circle(self.network(s)[0], dest, sites, s.thresholds.emergency_min)
+        return result, outside, tuple(notices)
+
+    def gap_clusters(self, s: Scenario) -> gaps.Gaps:
+        """Populated cells beyond the tertiary threshold, clustered (split at county lines) and ranked."""
+        key = _key("gaps", self._k_minutes(s, "facilities"), s.thresholds.tertiary_min)
+
+        def compute() -> gaps.Gaps:
+            names = pd.DataFrame(self.region(s).counties)[["adcode", "name_zh", "name_en"]]
+            return gaps.gaps(self.population(s), self.minutes(s, "facilities")[0], s.thresholds.tertiary_min,
+                             counties=names)
+
+        return self._cached("gaps", key, compute)
+
+    def geometry(self, s: Scenario) -> Geometry:
+        """Gap polygons, nested isochrones and the travel-time surface (the slow, drawable part)."""
+        th = s.thresholds
+        key = _key("geometry", self._k_minutes(s, "facilities"), th.tertiary_min, th.bands_min, th.isochrones_min,
+                   s.per_facility_isochrones)
+
+        def compute() -> Geometry:
+            region, grid, net = self.region(s), self.population(s), self.network(s)[0]
+            minutes, _ = self.minutes(s, "facilities")
+            fac = self.facilities(s, "facilities")
+            gap = self.gap_clusters(s)
+            iso = isochrones.isochrones(net, fac, th.isochrones_min, per_facility=s.per_facility_isochrones,
+                                        clip=region.outline)
+            surface = isochrones.band_polygons(grid, minutes, th.bands_min)
+            return Geometry(gaps.gap_polygons(grid, gap), iso, surface)
+
+        return self._cached("geometry", key, compute)
+
+    # ---------------------------------------------------------------------------------------------
+    # candidate sites
+
+    def _pool(self, s: Scenario, sources: Sequence[Source], plan: PlanInputs | None) -> gpd.GeoDataFrame:
+        """Candidate points from the given sources, in order (points, plan, seats, gaps, files)."""
+        frames = []
+        region, grid = self.region(s), self.population(s)
+        for src in sources:
+            if src.kind == "points":
+                if s.sites.points:
+                    frames.append(points_frame(s.sites.points))
+            elif src.kind == "plan":
+                if plan is None or plan.candidates is None or not len(plan.candidates):
+                    raise HealthplanError(
+                        f"the plans of {region.name_zh} ({region.name}) mark no candidate sites; give a file of "
+                        "candidates, 'seats' (county seats) or 'gaps' (points over the coverage gaps)")
+                frames.append(plan.candidates.assign(source="plan"))
+            elif src.kind == "seats":
+                frames.append(cands.from_seats(region))
+            elif src.kind == "gaps":
+                minutes, _ = self.minutes(s, "facilities")
+                frames.append(cands.from_gaps(grid, minutes, threshold_min=s.thresholds.tertiary_min,
+                                              n=s.sites.n_gaps, weight=s.sites.weight))
+            elif src.kind == "file":
+                frames.append(cands.from_file(str(src.path), datum=str(src.options.get("datum", "wgs84"))))
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            return gpd.GeoDataFrame({"name": [], "source": []}, geometry=[], crs="EPSG:4326")
+        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
+
+    def _site_cells(self, s: Scenario) -> Any:
+        """The cells as siting sees them (today's minutes to the facilities, the chosen weight)."""
+        return site_cells(self.population(s), self.cells(s), self.minutes(s, "facilities")[0],
+                          weight=s.sites.weight)
+
+    def _k_sites(self, s: Scenario, plan: PlanInputs | None) -> str:
+        return _key("sites", self._k_minutes(s, "facilities"), asdict(s.sites),
+                    [_source_key(x) for x in s.sites.sources], s.thresholds.tertiary_min,
+                    s.thresholds.isochrones_min, plan.key if plan else None)
+
+    def evaluation(self, s: Scenario, plan: PlanInputs | None = None) -> SiteEvaluation | None:
+        """What-if of the scenario's candidate sites (None when it names none)."""
+        if not s.sites.any:
+            return None
+
+        def compute() -> SiteEvaluation | None:
+            pool = self._pool(s, [Source("points"), *s.sites.sources], plan)
+            if not len(pool):
+                return None
+            return evaluate_sites(self.network(s)[0], self._site_cells(s), pool, region=self.region(s),
+                                  threshold_min=s.thresholds.tertiary_min, thresholds_min=s.thresholds.isochrones_min,
+                                  max_road_m=s.sites.max_road_m)
+
+        return self._cached("evaluation", self._k_sites(s, plan), compute)
+
+    def candidate_isochrones(self, s: Scenario, plan: PlanInputs | None = None) -> gpd.GeoDataFrame | None:
+        """Each usable candidate's own nested isochrones (drawn after the gains, on demand)."""
+        ev = self.evaluation(s, plan)
+        if ev is None or not ev.ok.any():
+            return None
+
+        def compute() -> gpd.GeoDataFrame:
+            ok = ev.sites[ev.ok].reset_index(drop=True)
+            return candidate_isochrones(self.network(s)[0], ok, thresholds_min=s.thresholds.isochrones_min,
+                                        clip=self.region(s).outline)
+
+        return self._cached("candidate_isochrones", self._k_sites(s, plan), compute)
+
+    def choice(self, s: Scenario, plan: PlanInputs | None = None, progress: Progress = no_progress) -> SiteChoice | None:
+        """The optimiser's sites (None when the scenario does not ask for them)."""
+        opt = s.optimiser
+        if not opt.runs:
+            return None
+        key = _key("choice", self._k_minutes(s, "facilities"), asdict(opt), [_source_key(x) for x in opt.pool],
+                   asdict(s.sites), s.thresholds.tertiary_min, plan.key if plan else None)
+
+        def compute() -> SiteChoice:
+            progress("choosing candidate sites", 0.0)
+            pool = self._pool(s, opt.pool, plan)
+            if not len(pool):
+                raise HealthplanError("the optimiser has no candidate sites: add sites or use the gap candidates")
+            return choose_sites(self.network(s)[0], self._site_cells(s), pool, region=self.region(s),
+                                threshold_min=s.thresholds.tertiary_min, k=opt.k or None,
+                                target_share=opt.target_share, method=opt.method, max_road_m=s.sites.max_road_m,
+                                time_limit_s=opt.time_limit_s, progress=progress)
+
+        return self._cached("choice", key, compute)
+
+    # ---------------------------------------------------------------------------------------------
+    # the whole run
+
+    def run(
+        self,
+        s: Scenario,
+        plan: PlanInputs | None = None,
+        *,
+        progress: Progress = no_progress,
+        geometry: bool = True,
+        with_candidate_isochrones: bool = True,
+    ) -> Results:
+        """Run every stage the scenario asks for and assemble the results (with notices and provenance)."""
+        t0 = time.perf_counter()
+        inputs = self.inputs(s, progress)
+        progress("travel times to the facilities and to primary care", 0.3)
+        times = Times(self.cells(s), *self.minutes(s, "facilities"), self.minutes(s, "primary")[0])
+        metrics = self.metrics(s, plan)
+        progress(f"metrics done ({time.perf_counter() - t0:.1f} s)", 0.5)
+        geom = None
+        if geometry:
+            progress("tracing gap polygons, isochrones and the travel-time surface", 0.6)
+            geom = self.geometry(s)
+        evaluation = None
+        if s.sites.any:
+            progress("testing the candidate sites", 0.7)
+            evaluation = self.evaluation(s, plan)
+        cand_iso = self.candidate_isochrones(s, plan) if with_candidate_isochrones and evaluation is not None else None
+        choice = self.choice(s, plan, progress) if s.optimiser.runs else None
+        progress(f"scenario done in {time.perf_counter() - t0:.1f} s", 1.0)
+        return Results(s, inputs, times, metrics, geom, evaluation, cand_iso, choice, plan)
+
+
+def run(s: Scenario, plan: PlanInputs | None = None, *, progress: Progress = no_progress) -> Results:
+    """Run a scenario once with a fresh pipeline (what the CLI does)."""
+    return Pipeline().run(s, plan, progress=progress)
+
+

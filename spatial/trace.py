@@ -1,0 +1,49 @@
+"""Label rasters → polygons: the one place cells of a grid are traced into dissolved (multi)polygons.
+
+Gaps, travel-time bands, isochrones and catchments are all sets of grid cells; tracing them with
+``rasterio.features.shapes`` (4-connected, on the grid's own affine transform) gives polygons whose
+edges are the cells' edges, in the grid's metric CRS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import rasterio.features
+import shapely
+from rasterio.transform import Affine
+
+
+def trace_labels(labels: np.ndarray, transform: Affine) -> dict[int, shapely.Geometry]:
+    """Dissolved polygon of every positive label of an int32 raster (label → geometry, raster CRS)."""
+    parts: dict[int, list[shapely.Geometry]] = {}
+    mask = labels > 0
+    if not mask.any():
+        return {}
+    for geom, value in rasterio.features.shapes(labels.astype(np.int32), mask=mask, transform=transform,
+                                                connectivity=4):
+        parts.setdefault(int(value), []).append(shapely.geometry.shape(geom))
+    return {label: shapely.union_all(geoms) for label, geoms in parts.items()}
+
+
+def trace_cells(
+    row: np.ndarray,
+    col: np.ndarray,
+    label: np.ndarray,
+    transform: Sequence[float],
+) -> dict[int, shapely.Geometry]:
+    """Dissolved polygons of grid cells (row, col) by their positive ``label``; cells with label ≤ 0 are left out.
+
+    ``transform`` is the grid's affine (a, b, c, d, e, f); only the window holding the labelled cells is
+    rasterised, so a few cells of a province-wide grid cost little.
+    """
+    keep = label > 0
+    if not keep.any():
+        return {}
+    rows, cols = np.asarray(row)[keep], np.asarray(col)[keep]
+    r0, c0 = int(rows.min()), int(cols.min())
+    raster = np.zeros((int(rows.max()) - r0 + 1, int(cols.max()) - c0 + 1), dtype=np.int32)
+    raster[rows - r0, cols - c0] = np.asarray(label)[keep]
+    window = Affine(*transform[:6]) @ Affine.translation(c0, r0)
+    return trace_labels(raster, window)

@@ -1,0 +1,1 @@
+"""The Streamlit page, in panels: sidebar, headline cards, map, and one module per tab (``app.py`` wires them)."""

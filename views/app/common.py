@@ -1,0 +1,69 @@
+"""What every panel shares: the page language, the cached pipeline and plans, and the error guard.
+
+Caches: one ``Pipeline`` for the whole server (its stages are keyed by their inputs, so sessions share
+networks and population grids safely); plan inputs and plan layers per region.  The guard turns any
+error into a message on the page — a sentence for a problem the user can fix, a bug notice with the
+traceback file otherwise — and the rest of the page keeps working.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import geopandas as gpd
+import streamlit as st
+
+from healthplan import run as front
+from healthplan.crash import write_crash
+from layers import registry
+from spatial.errors import HealthplanError
+from spatial.pipeline import Pipeline
+from spatial.regions import resolve
+from spatial.results import PlanInputs
+from views.app.state import PLAN_REGIONS
+from views.strings import t
+
+
+def lang() -> str:
+    """The page language ('zh' or 'en')."""
+    return str(st.session_state.get("lang", "zh"))
+
+
+def tr(key: str, **values: Any) -> str:
+    """A UI string in the page language."""
+    return t(key, lang(), **values)
+
+
+@st.cache_resource(show_spinner=False)
+def pipeline() -> Pipeline:
+    """The server's one pipeline (stages cached by their inputs, shared by sessions)."""
+    return Pipeline(max_entries=6)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def plan_inputs(area: str) -> PlanInputs:
+    """The plans' candidate sites, targets and emergency sites for a coverage area."""
+    return front.plan_inputs(resolve(area))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def plan_layers(app_region: str) -> dict[str, gpd.GeoDataFrame]:
+    """Every plan layer of the app region's plans, keyed "plan/layer", titled."""
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for key in PLAN_REGIONS[app_region]:
+        out.update(registry.all_layers(key))
+    return out
+
+
+@contextlib.contextmanager
+def guard(where: str = "") -> Iterator[None]:
+    """Show any error of the block on the page instead of a traceback; the page goes on."""
+    try:
+        yield
+    except HealthplanError as exc:
+        st.error(f"{tr('error')}{exc}")
+    except Exception as exc:  # noqa: BLE001 — never a red traceback: say it is a bug and where the details are
+        path = write_crash(exc, context=f"app: {where}")
+        st.error(f"{tr('error')}{tr('bug', path=path)}")

@@ -1,0 +1,267 @@
+"""Every word the user reads, in 中文 and English: UI labels, map words, metric names, notices, column headers.
+
+One table, one function: ``t(key, lang, **values)``.  A missing key or a language other than zh/en is a
+programming error (KeyError/ValueError), never a silent fallback to English on a Chinese page.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[str, ...] = ("zh", "en")
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # page
+    "title": ("healthplan 医疗卫生服务空间规划", "healthplan — spatial planning of health services"),
+    "language": ("语言 / Language", "Language / 语言"),
+    "region": ("规划区域", "Region"),
+    "area": ("覆盖计算范围（州市）", "Coverage area (prefecture)"),
+    "yunnan_note": ("本机只有昆明市的路网，其他州市需要先取得路网（“我的数据”页）。",
+                    "Only Kunming has a road network here; other prefectures need one first (Your data tab)."),
+    "data_dir": ("数据文件夹", "Data folder"),
+    "data_dir_help": ("含 roads/、population/、osm/ 的文件夹；也可用环境变量 HEALTHPLAN_DATA 设置。",
+                      "Folder with roads/, population/, osm/; also settable with HEALTHPLAN_DATA."),
+    "basemap": ("底图", "Basemap"),
+    "amap_note": ("高德底图为 GCJ-02 坐标，所有图层已平移对齐。", "AMap tiles are GCJ-02: every overlay is shifted to match."),
+    "thresholds": ("阈值（分钟）", "Thresholds (minutes)"),
+    "t_tertiary": ("三级医院服务圈", "Tertiary-hospital circle"),
+    "t_urban": ("城市健康圈", "Urban health circle"),
+    "t_rural": ("乡村健康圈", "Rural health circle"),
+    "tab_coverage": ("覆盖分析", "Coverage"),
+    "tab_sites": ("候选院址", "Candidate sites"),
+    "tab_plans": ("规划目标", "Plan targets"),
+    "tab_data": ("我的数据", "Your data"),
+    "tab_export": ("导出", "Export"),
+    "loading_net": ("读取路网（首次会建网并缓存）…", "Loading the road network (built and cached the first time)…"),
+    "computing": ("计算覆盖…", "Computing coverage…"),
+    "error": ("无法完成：", "Could not finish: "),
+    "bug": ("程序错误（不是您的数据问题），详情已写入 {path}。", "A bug (not a problem with your data); details written to {path}."),
+    # metric cards
+    "m_population": ("常住人口", "Residents"),
+    "m_tertiary": ("{t:g} 分钟三级医院", "{t:g} min to tertiary"),
+    "m_tertiary_help": ("中心点在 {t:g} 分钟内可达最近三级综合医院的网格人口（{n} 家医院）。",
+                        "Persons in cells whose centre reaches the nearest general tertiary hospital within "
+                        "{t:g} minutes ({n} hospitals)."),
+    "m_urban": ("{t:g} 分钟城市健康圈", "{t:g}-min urban circle"),
+    "m_rural": ("{t:g} 分钟乡村健康圈", "{t:g}-min rural circle"),
+    "m_stand_in": ("县城代替基层医疗点", "county seats stand in"),
+    "m_help_primary": ("到基层医疗点的时间；没有上传乡镇卫生院/社区卫生服务中心位置时，以县城代替，结果偏低。",
+                       "Minutes to primary care; without uploaded clinics, county seats stand in, so this is a floor."),
+    "m_with_cand": ("加入候选点后", "With candidate sites"),
+    "m_gaps": ("覆盖空白区", "Coverage gaps"),
+    # tables and charts
+    "county_table": ("分县结果", "By county"),
+    "bar_title": ("{t:g} 分钟内人口占比（分县）", "Share within {t:g} minutes, by county"),
+    "hist_title": ("各出行时间带人口", "Population by travel-time band"),
+    "gap_table": ("覆盖空白区（超过 {t:g} 分钟，按人口排序，前 20；按县界分开）",
+                  "Coverage gaps (beyond {t:g} min, most people first, top 20; split at county lines)"),
+    "sources": ("数据来源与假设", "Data sources and assumptions"),
+    "axis_share": ("覆盖率", "Share covered"),
+    "axis_population": ("人口", "Persons"),
+    "axis_band": ("出行时间带", "Travel-time band"),
+    # candidate sites
+    "click_adds": ("点击地图添加候选院址", "Click on the map to add a candidate site"),
+    "snap_click": ("点击点移到最近道路节点", "Move clicked sites onto the nearest road node"),
+    "add_site": ("添加候选点", "Add site"),
+    "lon": ("经度", "Longitude"),
+    "lat": ("纬度", "Latitude"),
+    "site_name": ("名称", "Name"),
+    "site_default": ("候选点 {n}", "site {n}"),
+    "upload_sites": ("上传候选点（CSV / GeoJSON，含经纬度）", "Upload candidate sites (CSV / GeoJSON with lon/lat)"),
+    "clear_sites": ("清除全部候选点", "Clear all candidate sites"),
+    "remove_site": ("删除", "Remove"),
+    "no_sites": ("还没有候选点：点击地图、输入坐标或上传文件。", "No candidate sites yet: click the map, type coordinates or upload a file."),
+    "gain_table": ("候选点新增覆盖人口", "People newly covered by the candidate sites"),
+    "gain_by_county": ("新增覆盖人口（分县）", "Newly covered persons by county"),
+    "rejected": ("不可用的候选点", "Rejected candidate sites"),
+    "placeholder_note": ("位置为城市中心占位点，增益为近似值", "placed at a city centre (placeholder): the gain is approximate"),
+    "optimiser": ("优化选址", "Optimise new sites"),
+    "k": ("新增院址数 k", "New sites k"),
+    "method": ("方法", "Method"),
+    "run_opt": ("运行优化", "Run the optimiser"),
+    "opt_result": ("优化结果", "Optimiser result"),
+    "opt_progress": ("优化中…", "Optimising…"),
+    "opt_searched": ("已计算 {done}/{total} 个候选点的可达范围", "searched from {done} of {total} candidate sites"),
+    "candidates_source": ("候选点：{n} 个空白区中心点 + 你的候选点；需在陆地、区域内、离道路 ≤ {km:g} km。",
+                          "Candidates: {n} gap centres + your own sites; each must be on land, inside the region "
+                          "and ≤ {km:g} km from a road."),
+    "compare": ("方案比较", "Compare scenarios"),
+    "scenario_name": ("方案名称", "Scenario name"),
+    "keep": ("保存到比较表", "Keep for comparison"),
+    "save_json": ("下载方案 JSON（可用 healthplan scenario run 重放）",
+                  "Download the scenario JSON (replay with healthplan scenario run)"),
+    "clear_compare": ("清空比较表", "Clear the comparison"),
+    # data tab
+    "up_fac": ("上传医疗机构（CSV / Excel / GeoJSON；可含床位、医生、护士）",
+               "Upload facilities (CSV / Excel / GeoJSON; may carry beds, doctors, nurses)"),
+    "datum": ("坐标系", "Coordinate datum"),
+    "up_roads": ("上传路网（OSM .pbf，或道路线 GeoPackage / GeoJSON）",
+                 "Upload a road network (OSM .pbf, or road lines as GeoPackage / GeoJSON)"),
+    "class_field": ("道路等级字段（道路线文件）", "Road-class field (road-line files)"),
+    "oneway_field": ("单行字段（可选：yes/-1/no）", "One-way field (optional: yes/-1/no)"),
+    "up_pop": ("上传人口栅格 GeoTIFF（每像元人数）", "Upload a population GeoTIFF (persons per pixel)"),
+    "use_file": ("使用此文件", "Use this file"),
+    "reset_data": ("恢复默认数据", "Back to the default data"),
+    "resources": ("每千人资源与规划目标", "Resources per 1,000 residents vs plan targets"),
+    "no_resources": ("上传的机构表含床位/医生/护士列时，这里显示每千人指标。",
+                     "Upload facilities with beds/doctors/nurses columns to see per-1,000 figures here."),
+    "too_big": ("{name} 有 {mb:.0f} MB，超过此类文件的上限 {limit} MB；请裁剪到规划区域后再上传，或用命令行。",
+                "{name} is {mb:.0f} MB, over the {limit} MB limit for this kind of file; clip it to the region "
+                "first, or use the command line."),
+    "no_network": ("数据文件夹 {d} 中没有 {r} 的路网：图层照常显示，覆盖分析需要先取得路网。",
+                   "No road network for {r} in the data folder {d}: the layers show, coverage needs a network first."),
+    "fetch_osm": ("下载 {p} 省 OpenStreetMap 数据（Geofabrik）", "Download the {p} OpenStreetMap extract (Geofabrik)"),
+    "build_overpass": ("从 Overpass 下载（地名）", "Download from Overpass (place name)"),
+    "place": ("地名", "Place name"),
+    "build_upload": ("或在“我的数据”页上传路网文件。", "Or upload a road file in the Your data tab."),
+    "internet": ("需要联网；首次建网需几分钟，之后从缓存读取。",
+                 "Needs the internet; the first build takes minutes, later runs load it from the cache."),
+    # exports
+    "exports": ("导出给其他 GIS 软件", "Exports for other GIS tools"),
+    "gpkg": ("全部图层 GeoPackage（含规划图层）", "All layers as one GeoPackage (with the plan layers)"),
+    "map_html": ("地图（独立 HTML）", "Map (standalone HTML)"),
+    "report": ("简要报告（HTML）", "Short report (HTML)"),
+    "csv_counties": ("分县表 CSV", "County table CSV"),
+    "csv_gaps": ("空白区表 CSV", "Gap table CSV"),
+    "geojson_of": ("GeoJSON：{n}", "GeoJSON: {n}"),
+    # map words
+    "min": ("分钟", "min"),
+    "population": ("人口", "Population"),
+    "name": ("名称", "Name"),
+    "county": ("县区", "County"),
+    "share": ("覆盖率", "Share covered"),
+    "minutes": ("出行时间（分钟）", "Travel time (min)"),
+    "worst_min": ("最远分钟", "Worst minutes"),
+    "status": ("状态", "Status"),
+    "reason": ("原因", "Reason"),
+    "gain": ("新增覆盖人口", "Newly covered"),
+    "rank": ("次序", "Rank"),
+    "band": ("时间带", "Band"),
+    "threshold": ("阈值（分钟）", "Threshold (min)"),
+    "legend": ("图例", "Legend"),
+    "results_legend": ("结果", "Results"),
+    "plans_legend": ("规划图层", "Plan layers"),
+    "ok": ("可用", "usable"),
+    "rejected_word": ("不可用", "rejected"),
+    "all_facilities": ("全部三级医院", "all tertiary hospitals"),
+    "approximate": ("（近似）", " (approximate)"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "more": ("以上", "and more"),
+    # method names (widget options keep one label in both languages so a widget keeps its value)
+    "method_greedy": ("贪心+交换 greedy + interchange", "贪心+交换 greedy + interchange"),
+    "method_exact": ("精确 exact MILP (HiGHS)", "精确 exact MILP (HiGHS)"),
+}
+
+#: Result overlays in drawing order (bottom first) with their names.
+OVERLAYS: dict[str, tuple[str, str]] = {
+    "surface": ("出行时间面（到最近三级医院）", "Travel time to the nearest tertiary hospital"),
+    "counties": ("分县覆盖率", "County coverage"),
+    "isochrones": ("等时圈", "Isochrones"),
+    "gaps": ("覆盖空白区", "Coverage gaps"),
+    "candidate_isochrones": ("候选点等时圈", "Candidate isochrones"),
+    "primary_care": ("基层医疗点", "Primary care"),
+    "emergency_sites": ("4A 级以上景区（10 分钟急救圈）", "4A+ scenic areas (10-minute emergency circle)"),
+    "facilities": ("三级综合医院", "General tertiary hospitals"),
+    "candidates": ("候选院址", "Candidate sites"),
+    "optimised_sites": ("优化选址", "Optimised sites"),
+}
+
+REGIONS: dict[str, tuple[str, str]] = {"hainan": ("海南省", "Hainan"), "yunnan": ("云南省", "Yunnan"),
+                                       "yiyang": ("益阳市", "Yiyang"), "haikou": ("海口市", "Haikou")}
+BASEMAPS: dict[str, tuple[str, str]] = {"positron": ("CartoDB 浅色", "CartoDB positron"),
+                                        "osm": ("OpenStreetMap", "OpenStreetMap"),
+                                        "amap": ("高德地图（GCJ-02）", "AMap (GCJ-02)")}
+DATUMS: dict[str, tuple[str, str]] = {"wgs84": ("WGS84（GPS/OSM）", "WGS84 (GPS/OSM)"),
+                                      "gcj02": ("GCJ-02（高德/腾讯）", "GCJ-02 (AMap/Tencent)"),
+                                      "bd09": ("BD-09（百度）", "BD-09 (Baidu)")}
+
+#: Notices from the engine (``spatial.results.Notice.code``) in both languages; {values} come from the notice.
+NOTICES: dict[str, tuple[str, str]] = {
+    "far_from_network": ("{persons:,.0f} 人居住在距路网 {km:g} km 以外，其出行时间主要是直线接驳段；请使用覆盖全区的路网。",
+                         "{persons:,.0f} persons live more than {km:g} km from the road network; their minutes are "
+                         "mostly the straight-line access leg — use a network that covers the whole region."),
+    "primary_stand_in": ("未上传基层医疗点位置：以县城代替，15/30 分钟健康圈为下限估计。",
+                         "No primary-care locations loaded: county seats stand in, so the 15/30-minute circles are a floor."),
+    "embedded_network": ("使用随程序附带的海南 OpenStreetMap 主干路网（仅高速/国道/省道），远离主干路处可达性被低估；"
+                         "请在“我的数据”页载入完整路网。",
+                         "Using the embedded Hainan OpenStreetMap backbone (motorway/trunk/primary only), so access "
+                         "away from the trunk roads is understated; load a full extract in the Your data tab."),
+    "sites_outside_region": ("急救圈的 {total} 个景区中有 {n} 个在区域外，仅列出、不计算。",
+                             "{n} of the emergency circle's {total} sites lie outside the region: listed, not measured."),
+    "emergency_stand_in": ("未上传急救站点：以三级医院代替急救圈的目的地。",
+                           "No emergency stations loaded: the tertiary hospitals stand in as destinations."),
+    "optimiser_fewer_sites": ("要求 {k} 个新院址，只有 {n} 个能新增覆盖人口；其余不返回。",
+                              "Only {n} of the {k} sites asked for add anyone; the others are not returned."),
+    "target_unreachable": ("目标 {target:.1%} 无法达到：全部可用候选点最多达到 {best:.1%}。",
+                           "The target {target:.1%} cannot be reached: all usable candidates reach {best:.1%}."),
+    "solver_not_proven": ("HiGHS 在时间限制内未证明最优（{status}），结果为目前最好解。",
+                          "HiGHS stopped before proving optimality ({status}); these are its best sites so far."),
+}
+
+#: Column headers of the tables shown and exported from the app.
+COLUMNS: dict[str, tuple[str, str]] = {
+    "adcode": ("区划代码", "adcode"), "name_zh": ("名称", "Name (zh)"), "name_en": ("英文名", "Name (en)"),
+    "population": ("人口", "Persons"), "covered": ("覆盖人口", "Covered"), "share": ("覆盖率", "Share"),
+    "urban_share_hc": ("城镇健康圈", "Urban circle"), "rural_share_hc": ("乡村健康圈", "Rural circle"),
+    "health_circle_share": ("健康圈合计", "Health circles"), "mean_min": ("平均分钟", "Mean min"),
+    "p90_min": ("90 分位分钟", "P90 min"), "unreachable": ("不可达", "Unreachable"),
+    "rank": ("次序", "Rank"), "cells": ("网格数", "Cells"), "area_km2": ("面积 km²", "Area km²"),
+    "worst_min": ("最远分钟", "Worst min"), "name": ("名称", "Name"), "status": ("状态", "Status"),
+    "reason": ("原因", "Reason"), "snap_m": ("离道路节点（米）", "To road node (m)"),
+    "alone_population": ("单独新增人口", "New persons alone"), "gain_population": ("边际新增人口", "Marginal gain"),
+    "covered_population_after": ("建成后覆盖人口", "Covered after"), "county": ("县区", "County"),
+    "new_population": ("新增人口", "New persons"), "threshold_min": ("阈值（分钟）", "Threshold (min)"),
+    "order": ("次序", "Order"), "covered_share_after": ("建成后覆盖率", "Share after"),
+    "source": ("来源", "Source"), "minutes": ("分钟", "Minutes"), "within": ("达标", "Within"),
+}
+
+
+def t(key: str, lang: str, **values: Any) -> str:
+    """The UI string ``key`` in ``lang`` ("zh" or "en"), formatted with ``values``."""
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; use zh or en")
+    zh, en = STRINGS[key]
+    text = zh if lang == "zh" else en
+    return text.format(**values) if values else text
+
+
+def pick(pair: tuple[str, str], lang: str) -> str:
+    """The zh or en half of a (zh, en) pair."""
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def overlay(key: str, lang: str) -> str:
+    """The display name of a result overlay."""
+    return pick(OVERLAYS[key], lang)
+
+
+def notice(code: str, message: str, values: dict[str, Any], lang: str) -> str:
+    """An engine notice in ``lang`` (its own English sentence where no translation exists)."""
+    if code in NOTICES:
+        try:
+            return pick(NOTICES[code], lang).format(**values)
+        except (KeyError, ValueError, TypeError):
+            pass
+    return message
+
+
+def column(name: str, lang: str) -> str:
+    """A table column's header in ``lang`` (band columns such as pop_15_30 become '15–30 分钟')."""
+    if name in COLUMNS:
+        return pick(COLUMNS[name], lang)
+    if name.startswith("pop_gt_"):
+        return f"> {name[7:]} {t('min', lang)}"
+    if name.startswith("pop_"):
+        lo, _, hi = name[4:].partition("_")
+        return f"{lo}–{hi} {t('min', lang)}"
+    if name.startswith("new_population_") and name.endswith("min"):
+        return f"{pick(COLUMNS['new_population'], lang)} ≤ {name[15:-3]} {t('min', lang)}"
+    return name
+
+
+def band_label(lo: float, hi: float | None, lang: str) -> str:
+    """'0–15 min', '> 90 min' (or in Chinese)."""
+    unit = t("min", lang)
+    return f"{lo:g}–{hi:g} {unit}" if hi is not None else f"> {lo:g} {unit}"

@@ -1,0 +1,45 @@
+"""Tables for people: chosen columns, persons as whole numbers, shares as percentages, headers in the page's language."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from views.strings import column
+
+#: Column kinds by name: shares (0–1) become percentages, persons whole numbers, minutes one decimal.
+_SHARE = ("share", "urban_share_hc", "rural_share_hc", "health_circle_share", "covered_share_after")
+_MINUTES = ("mean_min", "p90_min", "worst_min", "minutes", "threshold_min", "area_km2")
+
+
+def _is_persons(name: str) -> bool:
+    """True for columns counting persons."""
+    return name in ("population", "covered", "unreachable", "alone_population", "gain_population",
+                    "covered_population_after", "new_population") or name.startswith(("pop_", "new_population_"))
+
+
+def display(frame: pd.DataFrame, lang: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The table with ``columns`` (those present; all when None), rounded for people and headed in ``lang``."""
+    cols = [c for c in (columns or frame.columns) if c in frame.columns and c != "geometry"]
+    out = pd.DataFrame(frame[cols]).copy()
+    for c in cols:
+        values = out[c]
+        if c in _SHARE:
+            out[c] = [f"{100 * float(v):.1f}%" if pd.notna(v) else "" for v in values]
+        elif _is_persons(c):
+            out[c] = [f"{float(v):,.0f}" if pd.notna(v) and np.isfinite(float(v)) else "" for v in values]
+        elif c in _MINUTES:
+            out[c] = [f"{float(v):,.1f}" if pd.notna(v) and np.isfinite(float(v)) else "" for v in values]
+    out.columns = [column(c, lang) for c in cols]
+    return out
+
+
+COUNTY_COLUMNS: tuple[str, ...] = ("name_zh", "name_en", "population", "covered", "share", "urban_share_hc",
+                                   "rural_share_hc", "mean_min", "p90_min")
+GAP_COLUMNS: tuple[str, ...] = ("rank", "name_zh", "name_en", "population", "cells", "area_km2", "worst_min")
+SITE_COLUMNS: tuple[str, ...] = ("rank", "name", "status", "reason", "snap_m", "alone_population",
+                                 "gain_population", "covered_population_after")
+CHOSEN_COLUMNS: tuple[str, ...] = ("order", "name", "source", "gain_population", "covered_population_after",
+                                   "covered_share_after")
