@@ -2,7 +2,9 @@
 
 The data folder (``settings.DATA_DIR``, laid out like ``../shared/data``) holds ``roads/…``; this module
 maps a region name or adcode to the file, the class field and the snapping tolerance that suits it,
-and builds (once) or loads (after) the network through the disk cache.
+and builds (once) or loads (after) the network through the disk cache.  A region with no ``roads/`` file
+falls back to its province's OpenStreetMap extract in ``osm/`` (``spatial.download``), clipped to the
+region's bounding box; ``choose_network`` says which one a region gets.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from spatial.errors import NetworkError
+from spatial import download, regions
+from spatial.errors import NetworkError, RegionError
 from spatial.netcache import cached_network
 from spatial.network import Network
 from spatial.settings import CACHE_DIR, DATA_DIR
@@ -100,10 +103,10 @@ def source_for(region: str | int) -> NetworkSource:
     )
 
 
-def network_path(region: str | int, *, data_dir: str | Path = DATA_DIR) -> Path:
-    """Path of the region's default road file (or folder) in the data folder; raises if it is missing."""
+def _source_path(region: str | int, data_dir: Path) -> Path:
+    """Path of the region's roads/ source in the data folder; raises if the region has none or it is missing."""
     src = source_for(region)
-    path = Path(data_dir) / src.relpath
+    path = data_dir / src.relpath
     if not path.exists():
         raise NetworkError(
             f"the road data for {src.name} is missing: looked for {path}. Put the file there (or set "
@@ -113,13 +116,77 @@ def network_path(region: str | int, *, data_dir: str | Path = DATA_DIR) -> Path:
     return path
 
 
+# --- begin: downloaded province extracts as default networks (issue 13) ---------------------------
+
+
+@dataclass(frozen=True)
+class NetworkChoice:
+    """The network a region gets by default: what it is built from, and one sentence saying so."""
+
+    name: str  # a SOURCES key, or "osm:<province slug>" for a downloaded extract
+    kind: str  # netcache builder kind: "roads" | "edge_csv" | "pbf"
+    path: Path  # file (or folder) in the data folder it is built from
+    options: dict  # builder options (for an extract: the region's bounding_box, lon/lat degrees)
+    description: str  # for the app and the CLI: which network, from which file
+
+
+def choose_network(region: str | int, *, data_dir: str | Path = DATA_DIR) -> NetworkChoice:
+    """Which network the region gets by default, without building it.
+
+    Order: (1) the network the data folder already has for the region (``SOURCES``: ``roads/…``);
+    (2) the OpenStreetMap extract of the region's province, ``<data>/osm/<slug>-latest.osm.pbf`` (as
+    ``spatial.download.fetch_osm`` places it), clipped to the region's bounding box (the whole extract
+    when the region is a province the boundaries do not cover).  NetworkError naming both places when
+    neither is there.
+    """
+    data_dir = Path(data_dir)
+    try:
+        path = _source_path(region, data_dir)
+        src = source_for(region)
+        return NetworkChoice(src.name, src.kind, path, dict(src.options), f"{src.note}, from {path}")
+    except NetworkError as exc:
+        missing = exc
+    try:
+        province = download.province_of(region)
+    except RegionError:
+        raise missing from None
+    pbf = download.osm_path(province.slug, data_dir)
+    if not pbf.is_file():
+        raise NetworkError(
+            f"{missing}; or download {province.name_en}'s OpenStreetMap extract with 'healthplan data fetch "
+            f"--region {region}' (it goes to {pbf})"
+        ) from None
+    try:
+        reg = regions.resolve(region)
+    except RegionError:  # a province the committed boundaries do not cover: its extract is the region
+        return NetworkChoice(f"osm:{province.slug}", "pbf", pbf, {},
+                             f"OpenStreetMap driving network of {province.name_en}, from {pbf} (whole extract)")
+    bbox = [float(v) for v in reg.bbox]
+    return NetworkChoice(
+        f"osm:{province.slug}", "pbf", pbf, {"bounding_box": bbox},
+        f"OpenStreetMap driving network of {reg.name_zh}, from {pbf} (clipped to the region's bounding box)",
+    )
+
+
+def network_path(region: str | int, *, data_dir: str | Path = DATA_DIR) -> Path:
+    """Path of the file (or folder) the region's default network is built from; raises if there is none."""
+    return choose_network(region, data_dir=data_dir).path
+
+
 def default_network(
     region: str | int, *, data_dir: str | Path = DATA_DIR, cache_dir: str | Path = CACHE_DIR
 ) -> Network:
-    """The region's default routable network, built on first use and loaded from the cache after."""
-    src = source_for(region)
-    path = network_path(region, data_dir=data_dir)
-    return cached_network(src.kind, path, cache_dir=cache_dir, **src.options)
+    """The region's default routable network (see ``choose_network``), built on first use and cached.
+
+    ``provenance["default_network"]`` carries the choice's description.
+    """
+    choice = choose_network(region, data_dir=data_dir)
+    net = cached_network(choice.kind, choice.path, cache_dir=cache_dir, **choice.options)
+    net.provenance["default_network"] = choice.description
+    return net
+
+
+# --- end: downloaded province extracts as default networks ----------------------------------------
 
 
 def available_networks(data_dir: str | Path = DATA_DIR) -> dict[str, Path]:
