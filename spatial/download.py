@@ -516,9 +516,13 @@ class _Transfer:
                 length = resp.headers.get("Content-Length")
                 total = int(length) if length and length.isdigit() else None
             self._check_space(total, offset)
-            if not self.part.parent.exists():
-                self.created += _make_parents(self.part.parent)
-            self.meta.write_text(json.dumps({"url": mirror.url, "validator": _validator(resp)}), encoding="utf-8")
+            try:
+                if not self.part.parent.exists():
+                    self.created += _make_parents(self.part.parent)
+                self.meta.write_text(json.dumps({"url": mirror.url, "validator": _validator(resp)}),
+                                     encoding="utf-8")
+            except OSError as exc:
+                raise _MirrorFailed(f"{self.part.parent} cannot be written ({exc.strerror})", local=True) from None
             self._stream(resp, offset, total, host or "")
         return total
 

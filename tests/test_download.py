@@ -236,6 +236,19 @@ def test_changed_file_is_downloaded_again_not_spliced(server, tmp_path) -> None:
     assert rng is not None and if_range == '"' + hashlib.md5(old).hexdigest() + '"'  # If-Range said "old"
 
 
+def test_unsatisfiable_range_starts_over(server, tmp_path) -> None:
+    base, st = server
+    body = payload(50_000, seed=8)
+    st.put("/r.bin", body, md5="")
+    dest = tmp_path / "r.bin"
+    # a .part as long as the file (a crash between the last byte and the move), attributed to this address
+    dest.with_name("r.bin.part").write_bytes(body)
+    dest.with_name("r.bin.part.json").write_text(f'{{"url": "{base}/r.bin", "validator": null}}')
+    fetch(Mirror(f"{base}/r.bin", f"{base}/r.bin.md5"), dest)
+    assert dest.read_bytes() == body and leftovers(tmp_path) == ["r.bin"]
+    assert [r for r, _ in st.gets("/r.bin")] == ["bytes=50000-", None]  # 416, then the whole file
+
+
 def test_wrong_checksum_raises_and_leaves_nothing(server, tmp_path) -> None:
     base, st = server
     body = payload(100_000, seed=5)
