@@ -1,11 +1,16 @@
-"""Default road networks of the regions, from the data folder or, failing that, the embedded backbone.
+"""Default road networks of the regions: a downloaded extract, the data folder's roads, or the embedded backbone.
 
-The data folder (``settings.data_dir()``, laid out like ``../shared/data``) holds ``roads/…``; this
-module maps a region name or adcode to the file, the class field and the snapping tolerance that suit
-it, and builds (once) or loads (after) the network through the disk cache.  Where the data folder has
-no Hainan roads, the repository's embedded copy of the OpenStreetMap backbone
-(``data/roads/hainan_trunk_roads.json``, ODbL) stands in, so a fresh clone still measures the 1-hour
-circle; ``NetworkChoice.note`` says so.
+For a region, in this order:
+
+1. its province's OpenStreetMap extract downloaded into the data folder (``<data>/osm/<province>-latest.osm.pbf``,
+   as ``healthplan data fetch`` places it), clipped to the region's bounding box — the user asked for it, and
+   it is the full road network;
+2. the road file the data folder holds for it (``roads/…``, laid out like ``../shared/data``);
+3. the repository's embedded copy of Hainan's OpenStreetMap backbone (``data/roads/hainan_trunk_roads.json``,
+   ODbL), so a fresh clone still measures the 1-hour circle.
+
+``choose`` decides without building and says which in one sentence (``NetworkChoice.note``);
+``build_choice`` builds it once and loads it from the disk cache after.
 """
 
 from __future__ import annotations
@@ -34,17 +39,14 @@ class NetworkSource:
 
 @dataclass(frozen=True)
 class NetworkChoice:
-    """The network a region gets: the source, the file used, and whether it is the embedded stand-in."""
+    """The network a region gets: how it is built, from which file, and one sentence saying so."""
 
-    source: NetworkSource
+    name: str  # a SOURCES key, or "osm:<province slug>" for a downloaded extract
+    kind: str  # a spatial.netcache kind
     path: Path
-    embedded: bool
-
-    @property
-    def note(self) -> str:
-        """One sentence for the user: which network, from where."""
-        where = "the embedded copy shipped with healthplan" if self.embedded else f"the data folder ({self.path})"
-        return f"{self.source.note}, from {where}"
+    options: dict[str, Any]
+    note: str
+    embedded: bool = False  # the repository's own copy stands in for missing data
 
 
 #: Hainan backbone: 450 m.  The lines are simplified at ~400–500 m and rounded to 0.001° (~100 m), so
@@ -110,29 +112,70 @@ def source_for(region: str | int) -> NetworkSource:
     )
 
 
+def _extract(region: str | int, folder: Path) -> NetworkChoice | None:
+    """The downloaded OpenStreetMap extract of the region's province, clipped to the region, if present."""
+    try:
+        province = download.province_of(region)
+    except RegionError:
+        return None
+    pbf = download.osm_path(province.slug, folder)
+    if not pbf.is_file():
+        return None
+    try:
+        reg = regions.resolve(region)
+    except RegionError:  # a province the committed boundaries do not cover: its extract is the region
+        return NetworkChoice(f"osm:{province.slug}", "pbf", pbf, {},
+                             f"OpenStreetMap driving network of {province.name_en}, from {pbf} (whole extract)")
+    return NetworkChoice(f"osm:{province.slug}", "pbf", pbf, {"bounding_box": [float(v) for v in reg.bbox]},
+                         f"OpenStreetMap driving network of {reg.name_zh}, from {pbf} (clipped to the region)")
+
+
 def choose(region: str | int, *, data_dir: Path | None = None) -> NetworkChoice:
-    """Which file the region's default network is built from: the data folder's, else the embedded copy."""
-    src = source_for(region)
+    """Which network the region gets by default, without building it (see the module's order)."""
     folder = Path(data_dir) if data_dir is not None else settings.data_dir()
+    extract = _extract(region, folder)
+    if extract is not None:
+        return extract
+    try:
+        src = source_for(region)
+    except NetworkError as exc:
+        raise _with_fetch_hint(exc, region, folder) from None
     path = folder / src.relpath
     if path.exists():
-        return NetworkChoice(src, path, embedded=False)
+        return NetworkChoice(src.name, src.kind, path, dict(src.options), f"{src.note}, from the data folder ({path})")
     if src.embedded is not None and (settings.EMBEDDED_ROADS_DIR / src.embedded).exists():
-        return NetworkChoice(src, settings.EMBEDDED_ROADS_DIR / src.embedded, embedded=True)
-    raise NetworkError(
+        embedded = settings.EMBEDDED_ROADS_DIR / src.embedded
+        kind, options = (("backbone_json", {"snap_m": src.options["snap_m"]}) if src.name == "hainan"
+                         else (src.kind, dict(src.options)))
+        return NetworkChoice(src.name, kind, embedded, options,
+                             f"{src.note}, from the embedded copy shipped with healthplan", embedded=True)
+    raise _with_fetch_hint(NetworkError(
         f"the road data for {src.name} is missing: looked for {path}. Put the file there (or set HEALTHPLAN_DATA "
-        "to a folder laid out like shared/data), or build a network from OpenStreetMap with "
-        "'healthplan network build --pbf <Geofabrik .osm.pbf> --out DIR'"
-    )
+        "to a folder laid out like shared/data)"), region, folder)
+
+
+def _with_fetch_hint(exc: NetworkError, region: str | int, folder: Path) -> NetworkError:
+    """The error plus where a downloaded extract would go."""
+    try:
+        province = download.province_of(region)
+    except RegionError:
+        return exc
+    pbf = download.osm_path(province.slug, folder)
+    return NetworkError(f"{exc}; or download {province.name_en}'s OpenStreetMap extract with "
+                        f"'healthplan data fetch --region {region}' (it goes to {pbf})")
 
 
 def build_choice(choice: NetworkChoice, *, cache_dir: Path | None = None) -> Network:
-    """Build (once) or load the network of a choice through the disk cache."""
+    """Build (once) or load the network of a choice through the disk cache; its provenance says which."""
     cache = Path(cache_dir) if cache_dir is not None else settings.cache_dir()
-    src = choice.source
-    if choice.embedded and src.name == "hainan":
-        return cached_network("backbone_json", choice.path, cache_dir=cache, snap_m=src.options["snap_m"])
-    return cached_network(src.kind, choice.path, cache_dir=cache, **src.options)
+    net = cached_network(choice.kind, choice.path, cache_dir=cache, **choice.options)
+    net.provenance["default_network"] = choice.note
+    return net
+
+
+def network_path(region: str | int, *, data_dir: Path | None = None) -> Path:
+    """Path of the file (or folder) the region's default network is built from; raises if there is none."""
+    return choose(region, data_dir=data_dir).path
 
 
 def default_network(region: str | int, *, data_dir: Path | None = None, cache_dir: Path | None = None) -> Network:

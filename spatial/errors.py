@@ -16,6 +16,13 @@ class NetworkError(HealthplanError):
     """A road network cannot be built, loaded or used (empty, disconnected, stale cache …)."""
 
 
+class DownloadError(NetworkError):
+    """A data file (OSM extract, population raster) cannot be downloaded or fails its checksum.
+
+    The message names the addresses tried, why each failed, and where to put the file by hand.
+    """
+
+
 class RegionError(HealthplanError):
     """An unknown region name or adcode."""
 
