@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spatial.errors import NetworkError
+from spatial import download, regions, settings
+from spatial.errors import NetworkError, RegionError
 from spatial.netcache import cached_network
 from spatial.network import Network
-from spatial import settings
 
 
 @dataclass(frozen=True)
