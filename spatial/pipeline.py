@@ -142,6 +142,11 @@ class Pipeline:
     def _k_minutes(self, s: Scenario, which: str) -> str:
         return _key("minutes", self._k_cells(s), self._k_facilities(s, which))
 
+    def coverage_key(self, s: Scenario) -> str:
+        """A key of everything today's coverage depends on (inputs and thresholds; not the candidate sites)."""
+        return _key("coverage", self._k_minutes(s, "facilities"), self._k_minutes(s, "primary"), asdict(s.thresholds),
+                    s.per_facility_isochrones, _source_key(s.emergency_sites), _source_key(s.emergency_destinations))
+
     # ---------------------------------------------------------------------------------------------
     # inputs
 

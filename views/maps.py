@@ -37,7 +37,7 @@ STATIC: tuple[str, ...] = ("surface", "counties", "isochrones", "gaps", "primary
 DYNAMIC: tuple[str, ...] = ("candidate_isochrones", "candidates", "optimised_sites")
 #: Overlays switched on when the map first draws (the others wait in the layer control).
 SHOWN: frozenset[str] = frozenset({"surface", "gaps", "facilities", "candidates", "candidate_isochrones",
-                                   "optimised_sites", "emergency_sites"})
+                                   "optimised_sites", "emergency_sites", "counties_outline"})
 
 #: Display simplification of dissolved polygons (degrees, ≈ 200 m; the surface is made of grid cells anyway).
 DISPLAY_SIMPLIFY_DEG: float = 0.002
@@ -125,6 +125,11 @@ def overlay_group(key: str, frame: gpd.GeoDataFrame, *, lang: str, datum: str, b
                        style_function=lambda f: {"color": f["properties"]["_c"], "weight": 0,
                                                  "fillColor": f["properties"]["_c"], "fillOpacity": 0.6},
                        tooltip=_tooltip(["band", "pop"], [w("minutes"), w("population")])).add_to(group)
+    elif key == "counties" and "share" not in frame.columns:  # no coverage yet: the outlines and names only
+        props = {"name": [html.escape(str(v)) for v in frame["name_zh" if lang == "zh" else "name_en"]]}
+        folium.GeoJson(_geojson(frame, props, datum, DISPLAY_SIMPLIFY_DEG),
+                       style_function=lambda f: {"color": style.COUNTY_OUTLINE, "weight": 1.5, "fillOpacity": 0.02},
+                       tooltip=_tooltip(["name"], [w("county")])).add_to(group)
     elif key == "counties":
         props = {"name": [html.escape(str(v)) for v in frame["name_zh" if lang == "zh" else "name_en"]],
                  "share": [_pct(v) for v in frame["share"]], "pop": [_num(v) for v in frame["population"]],

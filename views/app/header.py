@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from spatial.results import Results
@@ -16,8 +18,8 @@ def persons(n: float) -> str:
     return f"{n / 1e6:,.2f} M" if n >= 1e6 else f"{n:,.0f}"
 
 
-def cards(res: Results, *, with_sites: Results | None = None) -> None:
-    """The five headline cards; ``with_sites`` is the run with the candidate sites (or the optimiser's)."""
+def cards(res: Results, optimised: Any = None) -> None:
+    """The five headline cards; the last shows the candidate sites' effect, else the optimiser's (a SitingResult)."""
     s = res.summary()
     hc = s["health_circles"]
     stand_in = tr("m_stand_in") if hc["stand_in"] else None
@@ -30,10 +32,14 @@ def cards(res: Results, *, with_sites: Results | None = None) -> None:
                    delta_color="off", delta_arrow="off", help=tr("m_help_primary"))
     cols[3].metric(tr("m_rural", t=hc["rural_threshold_min"]), f"{100 * hc['rural_share']:.1f}%", delta=stand_in,
                    delta_color="off", delta_arrow="off", help=tr("m_help_primary"))
-    if with_sites is not None and with_sites.evaluation is not None:
-        c = with_sites.summary()["candidates"]
+    if res.evaluation is not None:
+        c = s["candidates"]
         cols[4].metric(tr("m_with_cand"), f"{100 * c['covered_share_after']:.1f}%",
                        delta=f"+{persons(c['new_population'])}", help=f"+{c['new_population']:,}")
+    elif optimised is not None:
+        gain = optimised.covered_after - optimised.covered_before
+        cols[4].metric(f"{tr('opt_result')} ({optimised.chosen.size})", f"{100 * optimised.share_after:.1f}%",
+                       delta=f"+{persons(gain)}", help=f"+{gain:,.0f}")
     else:
         cols[4].metric(tr("m_with_cand"), "—")
 
