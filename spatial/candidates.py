@@ -119,7 +119,7 @@ def from_gaps(
     if isinstance(n, bool) or int(n) != n or not 1 <= n <= MAX_CANDIDATES:
         raise HealthplanError(f"the number of gap candidates must be a whole number in 1…{MAX_CANDIDATES}, got {n!r}")
     w_all = np.asarray(getattr(grid, weight), dtype=np.float64)
-    gap = ~(np.nan_to_num(np.asarray(current_min, float), nan=np.inf) <= threshold_min) & (w_all > 0)
+    gap = ~(np.nan_to_num(np.asarray(current_min, float), nan=np.inf, posinf=np.inf) <= threshold_min) & (w_all > 0)
     if not gap.any():
         return gpd.GeoDataFrame({"name": [], "gap_population": [], "source": []}, geometry=[], crs="EPSG:4326")
     idx = np.flatnonzero(gap)

@@ -98,7 +98,7 @@ def problem_from_minutes(
     """A coverage problem from cell persons, today's minutes per cell and a boolean coverage matrix."""
     weight = np.asarray(weight, dtype=np.float64)
     current_min = np.asarray(current_min, dtype=np.float64)
-    covered0 = np.nan_to_num(current_min, nan=np.inf) <= threshold_min
+    covered0 = np.nan_to_num(current_min, nan=np.inf, posinf=np.inf) <= threshold_min
     return CoverProblem(
         weight=weight,
         covered0=covered0,

@@ -65,14 +65,14 @@ def _check_minutes(grid: PopulationGrid, minutes: np.ndarray) -> np.ndarray:
     minutes = np.asarray(minutes, dtype=np.float64)
     if minutes.shape != (grid.n_cells,):
         raise HealthplanError(f"got {minutes.size} cell minutes for a grid of {grid.n_cells} cells")
-    return np.nan_to_num(minutes, nan=np.inf)
+    return np.nan_to_num(minutes, nan=np.inf, posinf=np.inf)
 
 
 def _check_threshold(value: float, name: str) -> float:
-    """A threshold in minutes: positive and finite."""
+    """A threshold in minutes: finite and not negative."""
     value = float(value)
-    if not (np.isfinite(value) and value > 0):
-        raise HealthplanError(f"{name} must be a positive number of minutes, got {value}")
+    if not (np.isfinite(value) and value >= 0):
+        raise HealthplanError(f"{name} must be a finite number of minutes ≥ 0, got {value}")
     return value
 
 

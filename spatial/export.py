@@ -231,7 +231,8 @@ def write_geoparquet(frame: gpd.GeoDataFrame, path: str | Path, *, provenance: M
     """Write GeoParquet with the provenance in the file's key-value metadata (``healthplan_provenance``)."""
     path = Path(path)
     with _aside(path) as tmp:
-        table = frame.to_crs("EPSG:4326").to_arrow(index=False)
+        frame.to_crs("EPSG:4326").to_parquet(tmp, index=False)
+        table = pq.read_table(tmp)  # GeoParquet's own "geo" metadata is kept beside ours
         meta = dict(table.schema.metadata or {})
         meta[b"healthplan_provenance"] = json_text(provenance).encode("utf-8")
         pq.write_table(table.replace_schema_metadata(meta), tmp)

@@ -147,9 +147,11 @@ def _table_frame(path: Path, rows: list[tuple[int, list[Any]]]) -> pd.DataFrame:
     pos = _header_index(nonblank)
     if pos is None:
         first_n, first = nonblank[0]
-        found = ", ".join(repr(str(c)) for c in first if not _blank(c)) or "nothing"
+        # the cells are not quoted: a wrong file named in a scenario must not show its content on a page
+        found = sum(not _blank(c) for c in first)
         raise InputFileError(
-            f"{path}: row {first_n}: no longitude/latitude columns found (header has {found}); expected one of "
+            f"{path}: row {first_n}: no longitude/latitude columns found in the first {HEADER_SCAN_ROWS} rows "
+            f"(the first has {found} filled cells); expected one of "
             f"{', '.join(LON_NAMES)} and one of {', '.join(LAT_NAMES)}")
     header_n, header = nonblank[pos]
     data = [(n, cells) for n, cells in rows if n > header_n]

@@ -41,7 +41,7 @@ def gaps(
 ) -> Gaps:
     """Cluster populated cells with minutes > ``threshold_min`` into gaps split at county lines; rank by persons."""
     pop = np.asarray(grid.pop, dtype=float)
-    minutes = np.nan_to_num(np.asarray(minutes, dtype=float), nan=np.inf)
+    minutes = np.nan_to_num(np.asarray(minutes, dtype=float), nan=np.inf, posinf=np.inf)
     is_gap = (minutes > threshold_min) & (pop > 0)
     if not is_gap.any():
         empty = pd.DataFrame({c: pd.Series(dtype=float) for c in COLUMNS})

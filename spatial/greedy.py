@@ -112,7 +112,7 @@ def covered(a: sp.csc_array, w: np.ndarray, sites: Sequence[int]) -> float:
     return float(w[cover_count(a, sites) > 0].sum())
 
 
-def multistartinterchange(
+def multistart_interchange(
     a: sp.csc_array, w: np.ndarray, greedy: Sequence[int], *, starts: int
 ) -> tuple[list[int], int]:
     """Interchange from the greedy set and from greedy sets forced to open with other strong sites."""
@@ -155,7 +155,7 @@ def fewest_sites_greedy(a: sp.csc_array, w: np.ndarray, need: float, *, starts: 
     # A smaller set may reach the target once sites are swapped: try k−1 with greedy+interchange.
     while len(best) > 1:
         trial, _ = lazy_greedy(a, w, k_max=len(best) - 1)
-        trial, _ = multistartinterchange(a, w, trial, starts=starts)
+        trial, _ = multistart_interchange(a, w, trial, starts=starts)
         if covered(a, w, trial) >= need:
             best = trial
         else:

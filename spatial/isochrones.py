@@ -206,7 +206,7 @@ def band_polygons(grid: PopulationGrid, minutes: np.ndarray, bands_min: Sequence
     cells fall in the last, open band), so the surface and the band table count the same persons.
     """
     edges = check_bands(bands_min)
-    minutes = np.nan_to_num(np.asarray(minutes, dtype=float), nan=np.inf)
+    minutes = np.nan_to_num(np.asarray(minutes, dtype=float), nan=np.inf, posinf=np.inf)
     band = band_of(minutes, edges)
     pop = np.asarray(grid.pop, dtype=float)
     lows = [0.0, *edges]

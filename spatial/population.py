@@ -129,8 +129,8 @@ BANDS: tuple[str, ...] = ("pop", "urban", "pop60")
 
 
 def _resolve(region: Region | str | int) -> Region:
-    """A Region from a name, adcode or a Region."""
-    return region if isinstance(region, Region) else resolve(region)
+    """A Region from a name or adcode; anything else is taken as a Region (tests build synthetic ones)."""
+    return resolve(region) if isinstance(region, str | int) else region
 
 
 def region_grid(counties_m: gpd.GeoDataFrame, cell_m: float) -> tuple[Affine, tuple[int, int]]:

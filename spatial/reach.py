@@ -60,7 +60,7 @@ def site_cells(
         access_min=np.asarray(snapped.access_min, dtype=np.float64),
         weight=np.asarray(getattr(grid, weight), dtype=np.float64),
         county=np.asarray(grid.county, dtype=np.int64),
-        current_min=np.nan_to_num(current, nan=np.inf),
+        current_min=np.nan_to_num(current, nan=np.inf, posinf=np.inf),
         lon=np.asarray(grid.lon, dtype=np.float64),
         lat=np.asarray(grid.lat, dtype=np.float64),
     )

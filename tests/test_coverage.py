@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 
 from spatial import coverage as cov
+from spatial import gaps as gaps_mod
 from spatial import traveltime
+from spatial import traveltime as tt
 from spatial.errors import InputFileError
 from spatial.network import Network
 from spatial.population import PopulationGrid
@@ -97,6 +99,39 @@ def ll(x, y):
     return np.asarray(lon), np.asarray(lat)
 
 
+# ---------------------------------------------------------------------------------------------
+# the pipeline's composition (cells snapped once, one search from the facilities, a metric), for tests
+
+
+def cell_times(net, grid, lon, lat, *, limit_min=np.inf, access=None):
+    """Minutes from each cell to its nearest facility and that facility's row, as the pipeline computes them."""
+    per_node, source = tt.node_minutes(net, lon, lat, limit_min=limit_min)
+    cells = access if access is not None else tt.snap(net, grid.lon, grid.lat)
+    return tt.place_minutes(cells, per_node, source, limit_min=limit_min)
+
+
+def cell_minutes(net, grid, lon, lat, *, limit_min=np.inf, access=None):
+    """Minutes only."""
+    return cell_times(net, grid, lon, lat, limit_min=limit_min, access=access)[0]
+
+
+def tertiary_circle(net, fac, grid, threshold=60.0, *, counties=None, access=None):
+    """The 1-hour circle of facilities given as a frame or a (lon, lat) pair."""
+    return cov.circle(grid, cell_minutes(net, grid, *tt.point_lonlat(fac), access=access), threshold, counties=counties)
+
+
+def health_circles(net, fac, grid, **kw):
+    """The health circles to facilities given as a frame or a (lon, lat) pair."""
+    access = kw.pop("access", None)
+    return cov.health_circles(grid, cell_minutes(net, grid, *tt.point_lonlat(fac), access=access), **kw)
+
+
+def bands(net, fac, grid, **kw):
+    """The bands to facilities given as a frame or a (lon, lat) pair."""
+    access = kw.pop("access", None)
+    return cov.bands(grid, cell_minutes(net, grid, *tt.point_lonlat(fac), access=access), **kw)
+
+
 @pytest.fixture(scope="module")
 def world():
     """The line road, the two-county grid and the facility at node 0."""
@@ -119,7 +154,7 @@ def world():
 
 def test_cell_minutes_hand(world):
     net, grid, fac, _ = world
-    minutes = cov.cell_minutes(net, grid, *fac)
+    minutes = cell_minutes(net, grid, *fac)
     expected = np.r_[np.arange(11.0), np.arange(11.0) + LEG_1KM]
     np.testing.assert_allclose(minutes, expected, atol=1e-6)
 
@@ -127,7 +162,7 @@ def test_cell_minutes_hand(world):
 def test_cell_times_nearest_facility_and_limit(world):
     net, grid, _, _ = world
     fac = ll([0.0, 10_000.0], [0.0, 0.0])
-    minutes, nearest = cov.cell_times(net, grid, *fac, limit_min=4.0)
+    minutes, nearest = cell_times(net, grid, *fac, limit_min=4.0)
     # node i is nearest to facility 0 for i < 5, to facility 1 for i > 5; ≤ 4 min only
     np.testing.assert_array_equal(nearest[:11], [0, 0, 0, 0, 0, -1, 1, 1, 1, 1, 1])
     assert np.isinf(minutes[5]) and minutes[4] == pytest.approx(4.0)
@@ -138,7 +173,7 @@ def test_cell_times_nearest_facility_and_limit(world):
 
 def test_circle_hand(world):
     net, grid, fac, names = world
-    r = cov.tertiary_circle(net, fac, grid, 5.0, counties=names)
+    r = tertiary_circle(net, fac, grid, 5.0, counties=names)
     rows = r.counties.set_index("adcode")
     assert rows.loc[1, "covered"] == 600.0  # nodes 0..5
     assert rows.loc[2, "covered"] == 200.0  # 3.9 and 4.9 min
@@ -150,7 +185,7 @@ def test_circle_hand(world):
 
 def test_health_circles_hand(world):
     net, grid, fac, _ = world
-    r = cov.health_circles(net, fac, grid, urban_threshold_min=3.0, rural_threshold_min=6.0)
+    r = health_circles(net, fac, grid, urban_threshold_min=3.0, rural_threshold_min=6.0)
     rows = r.counties.set_index("adcode")
     assert rows.loc[1, "urban_covered"] == 400.0  # urban cells at 0, 1, 2, 3 min
     assert rows.loc[1, "rural"] == 0.0
@@ -165,15 +200,15 @@ def test_health_circles_split_cell():
     net = line_net(3)
     grid = make_grid([2000.0], [0.0], [100.0], urban=[60.0])
     fac = ll(0.0, 0.0)
-    both = cov.health_circles(net, fac, grid, urban_threshold_min=2.5, rural_threshold_min=2.5)
-    rural_only = cov.health_circles(net, fac, grid, urban_threshold_min=1.5, rural_threshold_min=2.5)
+    both = health_circles(net, fac, grid, urban_threshold_min=2.5, rural_threshold_min=2.5)
+    rural_only = health_circles(net, fac, grid, urban_threshold_min=1.5, rural_threshold_min=2.5)
     assert both.total["covered_population"] == 100.0
     assert rural_only.total["covered_population"] == 40.0
 
 
 def test_bands_hand(world):
     net, grid, fac, _ = world
-    r = cov.bands(net, fac, grid, bands_min=(2.0, 5.0, 8.0))
+    r = bands(net, fac, grid, bands_min=(2.0, 5.0, 8.0))
     rows = r.counties.set_index("adcode")
     # county 1: 0..10 min; county 2: 3.9..13.9 min (band i is (edge i-1, edge i])
     assert list(rows.loc[1, ["pop_0_2", "pop_2_5", "pop_5_8", "pop_gt_8"]]) == [300.0, 300.0, 300.0, 200.0]
@@ -190,7 +225,7 @@ def test_bands_unreachable_counted_in_last_band():
     # node 2 is not connected: its cell is unreachable
     net = make_net([0.0, 1000.0, 5000.0], [0.0, 0.0, 0.0], [(0, 1, 1.0), (1, 0, 1.0)])
     grid = make_grid([0.0, 1000.0, 5000.0], [0.0, 0.0, 0.0], [10.0, 20.0, 30.0])
-    r = cov.bands(net, ll(0.0, 0.0), grid, bands_min=(15.0, 30.0))
+    r = bands(net, ll(0.0, 0.0), grid, bands_min=(15.0, 30.0))
     assert r.total["unreachable"] == 30.0
     assert r.total["pop_gt_30"] == 30.0
     assert r.total["mean_min"] == pytest.approx(20.0 / 30.0)  # over reachable persons only
@@ -231,19 +266,21 @@ def test_weighted_quantile_matches_loop(data, q):
 
 def test_gaps_hand(world):
     net, grid, fac, names = world
-    minutes = cov.cell_minutes(net, grid, *fac)
-    g = cov.gaps(grid, minutes, 5.0, counties=names)
-    # county 1 cells 6..10 (row 0) and county 2 cells 2..10 (row 1) touch: one cluster of 14 cells
-    assert len(g.clusters) == 1
-    c = g.clusters.iloc[0]
-    assert c["population"] == 1400.0 and c["cells"] == 14 and c["area_km2"] == pytest.approx(14.0)
-    assert c["adcode"] == 2 and c["name_en"] == "Two"  # 900 of its 1400 persons are in county 2
-    assert c["worst_min"] == pytest.approx(10.0 + LEG_1KM)
+    minutes = cell_minutes(net, grid, *fac)
+    g = gaps_mod.gaps(grid, minutes, 5.0, counties=names)
+    # county 1 cells 6..10 (row 0) and county 2 cells 2..10 (row 1) touch, but a gap never crosses a county
+    # line: two gaps, each naming its own county and holding only that county's people
+    assert len(g.clusters) == 2
+    big, small = g.clusters.iloc[0], g.clusters.iloc[1]
+    assert big["population"] == 900.0 and big["cells"] == 9 and big["area_km2"] == pytest.approx(9.0)
+    assert big["adcode"] == 2 and big["name_en"] == "Two" and big["rank"] == 1
+    assert small["population"] == 500.0 and small["adcode"] == 1 and small["name_zh"] == "一县"
+    assert big["worst_min"] == pytest.approx(10.0 + LEG_1KM) and small["worst_min"] == pytest.approx(10.0)
     assert g.population == pytest.approx(1400.0)
-    polys = cov.gap_polygons(grid, g)
-    area = polys.to_crs(CRS).area.iloc[0] / 1e6
-    assert area == pytest.approx(14.0, rel=1e-3)
-    assert polys.geometry.iloc[0].geom_type == "Polygon"
+    polys = gaps_mod.gap_polygons(grid, g)
+    areas = polys.to_crs(CRS).area.to_numpy() / 1e6
+    np.testing.assert_allclose(areas, [9.0, 5.0], rtol=1e-3)
+    assert set(polys.geometry.geom_type) == {"Polygon"}
 
 
 def test_gaps_separate_clusters_ranked():
@@ -253,19 +290,19 @@ def test_gaps_separate_clusters_ranked():
     pop[8:] = 50.0
     grid = make_grid(xs, np.zeros(11), pop)
     minutes = np.where(xs == 5000.0, 0.0, 100.0)  # only the middle cell is covered
-    g = cov.gaps(grid, minutes, 30.0)
+    g = gaps_mod.gaps(grid, minutes, 30.0)
     assert list(g.clusters["population"]) == [170.0, 50.0]  # cells 6..10 = 10+10+50*3, cells 0..4 = 5*10
     assert list(g.clusters["rank"]) == [1, 2]
     assert g.population == 220.0
-    polys = cov.gap_polygons(grid, g, top=1)
+    polys = gaps_mod.gap_polygons(grid, g, top=1)
     assert len(polys) == 1 and polys.to_crs(CRS).area.iloc[0] == pytest.approx(5e6, rel=1e-3)
 
 
 def test_no_gaps(world):
     _, grid, _, _ = world
-    g = cov.gaps(grid, np.zeros(grid.n_cells), 5.0)
+    g = gaps_mod.gaps(grid, np.zeros(grid.n_cells), 5.0)
     assert g.clusters.empty and g.population == 0.0
-    assert cov.gap_polygons(grid, g).empty
+    assert gaps_mod.gap_polygons(grid, g).empty
 
 
 def test_emergency_circle_hand():
@@ -285,62 +322,9 @@ def test_emergency_circle_hand():
     assert list(r7.counties["name"]) == ["on the road", "off the road", "far"]
 
 
-def test_resources_per_1000_hand():
-    grid = make_grid([0.0, 1000.0, 2000.0], [0.0, 0.0, 0.0], [1000.0, 1000.0, 2000.0], county=[1, 1, 2])
-    fac = gpd.GeoDataFrame(
-        {"name": ["a", "b", "c"], "beds": [10.0, 3.0, 8.0], "doctors": [2.0, 1.0, 7.0], "adcode": [1, 1, 2]},
-        geometry=gpd.points_from_xy(*ll([0.0, 0.0, 2000.0], [0.0, 0.0, 0.0])),
-        crs="EPSG:4326",
-    )
-    r = cov.resources_per_1000(fac, grid, plan="hainan-14th")
-    rows = r.counties.set_index("adcode")
-    assert rows.loc[1, "beds_per_1000"] == pytest.approx(6.5)  # 13 beds / 2,000 persons
-    assert bool(rows.loc[1, "beds_meets"]) and not bool(rows.loc[2, "beds_meets"])  # 4.0 < 6.5
-    assert rows.loc[2, "doctors_per_1000"] == pytest.approx(3.5)
-    assert "nurses" not in rows.columns  # not supplied, not invented
-    assert r.total["beds_per_1000"] == pytest.approx(21 / 4)
-    assert r.total["beds_target"] == 6.5 and "床位" in r.total["beds_clause"]
-    older = cov.resources_per_1000(fac, pd.Series({1: 2000.0, 2: 2000.0}), plan="hainan-13th")
-    assert older.total["doctors_target"] == 2.5
-    # a hospital of another county (adcode 9, not in the region) serves none of its residents
-    visitor = pd.concat([fac, fac.iloc[[0]].assign(adcode=9, beds=100.0)], ignore_index=True)
-    r2 = cov.resources_per_1000(visitor, grid, plan="hainan-14th")
-    assert r2.total["beds"] == 21.0 and r2.total["beds_outside"] == 100.0
-    assert r2.total["beds_per_1000"] == pytest.approx(21 / 4)
-    with pytest.raises(InputFileError, match="6-digit adcodes; rows"):
-        cov.resources_per_1000(fac.assign(adcode=["460100", "x", "2"]), grid)
-
-
-def test_resources_by_polygon_and_missing_columns():
-    grid = make_grid([0.0, 3000.0], [0.0, 0.0], [1000.0, 1000.0], county=[1, 2])
-    polys = gpd.GeoDataFrame(
-        {"adcode": [1, 2], "name_zh": ["一", "二"], "name_en": ["One", "Two"]},
-        geometry=[
-            shapely.box(*np.r_[ll(-1500.0, -500.0)], *np.r_[ll(1500.0, 500.0)]),
-            shapely.box(*np.r_[ll(1500.0, -500.0)], *np.r_[ll(4500.0, 500.0)]),
-        ],
-        crs="EPSG:4326",
-    )
-    fac = gpd.GeoDataFrame(
-        {"nurses": [4.0, 5.0]}, geometry=gpd.points_from_xy(*ll([100.0, 3100.0], [0.0, 0.0])), crs="EPSG:4326"
-    )
-    r = cov.resources_per_1000(fac, grid, counties=polys)
-    assert list(r.counties["nurses_per_1000"]) == [4.0, 5.0]
-    assert list(r.counties["nurses_meets"]) == [True, True]
-    with pytest.raises(InputFileError, match="beds, doctors or nurses"):
-        cov.resources_per_1000(fac.drop(columns="nurses"), grid, counties=polys)
-
-
-def test_plan_targets_table():
-    t = cov.PLAN_TARGETS.set_index(["plan", "resource"])["per_1000"]
-    assert t[("hainan-14th", "beds")] == 6.5 and t[("hainan-14th", "doctors")] == 3.1
-    assert t[("hainan-14th", "nurses")] == 3.6
-    assert t[("hainan-13th", "beds")] == 6.0 and t[("hainan-13th", "nurses")] == 3.14
-
-
 def test_no_facilities_covers_nobody(world):
     net, grid, _, _ = world
-    r = cov.tertiary_circle(net, (np.array([]), np.array([])), grid, 60.0)
+    r = tertiary_circle(net, (np.array([]), np.array([])), grid, 60.0)
     assert r.total["covered_population"] == 0.0
 
 
@@ -348,7 +332,7 @@ def test_facility_polygon_rejected(world):
     net, grid, _, _ = world
     bad = gpd.GeoDataFrame(geometry=[shapely.box(110.0, 19.0, 110.1, 19.1)], crs="EPSG:4326")
     with pytest.raises(InputFileError, match="row 1"):
-        cov.tertiary_circle(net, bad, grid)
+        tertiary_circle(net, bad, grid)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,20 +378,20 @@ def small_world(draw):
 @given(world=small_world(), t1=st.floats(0.0, 60.0), dt=st.floats(0.0, 60.0))
 def test_monotone_and_conservation(world, t1, dt):
     net, grid, fx, fy = world
-    access = cov.cell_access(net, grid)
+    access = tt.snap(net, grid.lon, grid.lat)
     some = ll(fx[:-1], fy[:-1]) if fx.size > 1 else (np.array([]), np.array([]))
     allf = ll(fx, fy)
-    m_some = cov.cell_minutes(net, grid, *some, access=access)
-    m_all = cov.cell_minutes(net, grid, *allf, access=access)
+    m_some = cell_minutes(net, grid, *some, access=access)
+    m_all = cell_minutes(net, grid, *allf, access=access)
     assert np.all(m_all <= m_some)  # adding a facility never lengthens a trip
-    lo = cov.circle_from_minutes(grid, m_all, t1)
-    hi = cov.circle_from_minutes(grid, m_all, t1 + dt)
-    fewer = cov.circle_from_minutes(grid, m_some, t1)
+    lo = cov.circle(grid, m_all, t1)
+    hi = cov.circle(grid, m_all, t1 + dt)
+    fewer = cov.circle(grid, m_some, t1)
     # MONOTONE: per county, coverage never falls as the threshold grows or a facility is added
     assert np.all(hi.counties["covered"].to_numpy() >= lo.counties["covered"].to_numpy() - 1e-9)
     assert np.all(lo.counties["covered"].to_numpy() >= fewer.counties["covered"].to_numpy() - 1e-9)
-    hc_lo = cov.health_circles_from_minutes(grid, m_all, urban_threshold_min=t1, rural_threshold_min=t1)
-    hc_hi = cov.health_circles_from_minutes(
+    hc_lo = cov.health_circles(grid, m_all, urban_threshold_min=t1, rural_threshold_min=t1)
+    hc_hi = cov.health_circles(
         grid, m_all, urban_threshold_min=t1 + dt, rural_threshold_min=t1 + dt
     )
     assert hc_hi.total["covered_population"] >= hc_lo.total["covered_population"] - 1e-9
@@ -417,12 +401,12 @@ def test_monotone_and_conservation(world, t1, dt):
         assert r.counties["population"].sum() == pytest.approx(total)
         assert r.counties["covered"].sum() == pytest.approx(r.total["covered_population"])
         assert np.all(r.counties["covered"] <= r.counties["population"] + 1e-9)
-    b = cov.bands_from_minutes(grid, m_all)
+    b = cov.bands(grid, m_all)
     labels = cov.band_labels()
     assert b.counties[labels].to_numpy().sum() == pytest.approx(total)
     assert np.allclose(b.counties[labels].sum(axis=1), b.counties["population"])
     # gaps hold exactly the population beyond the threshold
-    g = cov.gaps(grid, m_all, t1)
+    g = gaps_mod.gaps(grid, m_all, t1)
     assert g.population == pytest.approx(float(grid.pop[m_all > t1].sum()))
     assert (
         g.clusters["population"].sum() == pytest.approx(g.population)
@@ -443,14 +427,14 @@ def hainan(hainan_net):
     reg = regions.resolve("hainan")
     grid = population.from_census(reg, network=hainan_net, cell_m=2000.0)
     fac = facilities.default_facilities(reg, kind="tertiary")
-    return reg, hainan_net, grid, fac, cov.cell_access(hainan_net, grid)
+    return reg, hainan_net, grid, fac, tt.snap(hainan_net, grid.lon, grid.lat)
 
 
 def test_hainan_conservation(hainan):
     from spatial import census
 
     reg, net, grid, fac, access = hainan
-    r = cov.tertiary_circle(net, fac, grid, 60.0, access=access, counties=reg.counties)
+    r = tertiary_circle(net, fac, grid, 60.0, access=access, counties=reg.counties)
     rows = r.counties.set_index("adcode")
     # every county keeps its 2020 census population, and the counties add up to the total
     expected = census.county_totals(rows.index)["pop_total"]
@@ -466,22 +450,22 @@ def test_hainan_conservation(hainan):
 
 def test_hainan_monotone(hainan):
     reg, net, grid, fac, access = hainan
-    minutes = cov.cell_minutes(net, grid, *traveltime.point_lonlat(fac), access=access)
+    minutes = cell_minutes(net, grid, *traveltime.point_lonlat(fac), access=access)
     previous = None
     for t in (15.0, 30.0, 45.0, 60.0, 90.0, 120.0):
-        covered = cov.circle_from_minutes(grid, minutes, t).counties["covered"].to_numpy()
+        covered = cov.circle(grid, minutes, t).counties["covered"].to_numpy()
         if previous is not None:
             assert np.all(covered >= previous - 1e-6)
         previous = covered
     # one more hospital at the county seat of the least-covered county never lowers any county's coverage
-    base = cov.circle_from_minutes(grid, minutes, 60.0, counties=reg.counties).counties
+    base = cov.circle(grid, minutes, 60.0, counties=reg.counties).counties
     worst = base.sort_values("share").iloc[0]
     cells = grid.county == worst["adcode"]
     k = int(np.argmax(np.where(cells, grid.pop, -1)))
     lon, lat = traveltime.point_lonlat(fac)
-    more = cov.cell_minutes(net, grid, np.r_[lon, grid.lon[k]], np.r_[lat, grid.lat[k]], access=access)
+    more = cell_minutes(net, grid, np.r_[lon, grid.lon[k]], np.r_[lat, grid.lat[k]], access=access)
     assert np.all(more <= minutes)
-    after = cov.circle_from_minutes(grid, more, 60.0, counties=reg.counties).counties
+    after = cov.circle(grid, more, 60.0, counties=reg.counties).counties
     assert np.all(after["covered"].to_numpy() >= base["covered"].to_numpy() - 1e-6)
     assert after.set_index("adcode").loc[worst["adcode"], "covered"] > worst["covered"]
 
@@ -491,7 +475,7 @@ def test_hainan_cell_minutes_match_traveltime(hainan):
 
     _, net, grid, fac, access = hainan
     lon, lat = traveltime.point_lonlat(fac)
-    mine, nearest = cov.cell_times(net, grid, lon, lat, access=access)
+    mine, nearest = cell_times(net, grid, lon, lat, access=access)
     ref, ref_idx = traveltime.facility_minutes(net, lon, lat, grid.lon, grid.lat)
     np.testing.assert_allclose(mine, ref, rtol=1e-12)
     same = ref_idx == nearest
@@ -501,22 +485,22 @@ def test_hainan_cell_minutes_match_traveltime(hainan):
 
 def test_hainan_bands_and_gaps(hainan):
     reg, net, grid, fac, access = hainan
-    minutes = cov.cell_minutes(net, grid, *traveltime.point_lonlat(fac), access=access)
-    b = cov.bands_from_minutes(grid, minutes, counties=reg.counties)
+    minutes = cell_minutes(net, grid, *traveltime.point_lonlat(fac), access=access)
+    b = cov.bands(grid, minutes, counties=reg.counties)
     labels = cov.band_labels()
     assert b.counties[labels].to_numpy().sum() == pytest.approx(float(grid.pop.sum()))
     np.testing.assert_allclose(b.counties[labels].sum(axis=1), b.counties["population"], rtol=1e-9)
     assert b.total["pop_0_15"] + b.total["pop_15_30"] + b.total["pop_30_60"] == pytest.approx(
-        cov.circle_from_minutes(grid, minutes, 60.0).total["covered_population"]
+        cov.circle(grid, minutes, 60.0).total["covered_population"]
     )
     assert 0 < b.total["mean_min"] <= b.total["p90_min"]
-    g = cov.gaps(grid, minutes, 60.0, counties=reg.counties)
+    g = gaps_mod.gaps(grid, minutes, 60.0, counties=reg.counties)
     beyond = float(grid.pop[minutes > 60.0].sum())
     assert g.population == pytest.approx(beyond)
     assert g.clusters["population"].sum() == pytest.approx(beyond)
     assert g.clusters["population"].is_monotonic_decreasing
     assert np.all(g.clusters["worst_min"] > 60.0)
-    polys = cov.gap_polygons(grid, g, top=5).to_crs(grid.metric_crs)
+    polys = gaps_mod.gap_polygons(grid, g, top=5).to_crs(grid.metric_crs)
     np.testing.assert_allclose(polys.area / 1e6, polys["area_km2"], rtol=1e-6)
     # each polygon holds its cluster's cells and no covered cell centre
     covered = minutes <= 60.0
@@ -528,7 +512,7 @@ def test_hainan_isochrone_agrees_with_cells(hainan):
     from spatial import isochrones
 
     _, net, grid, fac, access = hainan
-    minutes = cov.cell_minutes(net, grid, *traveltime.point_lonlat(fac), access=access)
+    minutes = cell_minutes(net, grid, *traveltime.point_lonlat(fac), access=access)
     frame = isochrones.isochrones(net, fac, (60.0,)).to_crs(grid.metric_crs)
     poly, tol = frame.geometry.iloc[0], frame["tolerance_min"].iloc[0]
     inside = shapely.contains_xy(poly, grid.x_m, grid.y_m)
@@ -558,87 +542,3 @@ def test_kunming_emergency_circle(kunming_net):
     assert r.total["sites_within"] == int((ref <= 10.0).sum())
     wider = cov.emergency_circle(kunming_net, hospitals, sites, 30.0)
     assert wider.total["sites_within"] >= r.total["sites_within"]
-
-
-def test_cli_coverage_hainan(tmp_path, hainan_net, shared_data):
-    import json
-
-    from typer.testing import CliRunner
-
-    from spatial import export
-    from spatial import network as network_mod
-    from spatial.cli import app
-
-    saved = tmp_path / "net"
-    network_mod.save(hainan_net, saved)
-    out = tmp_path / "out"
-    result = CliRunner().invoke(
-        app,
-        [
-            "coverage",
-            "--region",
-            "hainan",
-            "--network",
-            str(saved),
-            "--out",
-            str(out),
-            "--cell-m",
-            "2000",
-            "--urban-threshold",
-            "15",
-            "--rural-threshold",
-            "30",
-            "--isochrones",
-            "30,60",
-            "--data-dir",
-            str(shared_data),
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    line = json.loads(result.stdout.strip().splitlines()[-1])
-    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    for key in (
-        "population_total",
-        "covered_population",
-        "covered_share",
-        "health_circles",
-        "bands",
-        "gaps",
-        "provenance",
-    ):
-        assert key in summary
-    assert line["covered_population"] == round(summary["covered_population"])
-    assert summary["provenance"]["network"]["source"]
-    table = pd.read_csv(out / "counties.csv", encoding="utf-8-sig")
-    assert table["population"].sum() == pytest.approx(summary["population_total"])
-    assert table["covered"].sum() == pytest.approx(summary["covered_population"])
-    for layer in ("cells", "counties", "gaps", "isochrones"):
-        assert (out / f"{layer}.geojson").is_file()
-        frame = export.read_gpkg(out / "coverage.gpkg", layer)
-        assert len(frame) > 0
-    iso = export.read_geojson(out / "isochrones.geojson")
-    assert list(iso["threshold_min"]) == [30.0, 60.0]
-    bad = CliRunner().invoke(app, ["coverage", "--region", "atlantis", "--out", str(out)])
-    assert bad.exit_code == 2 and "unknown region" in bad.stderr
-
-
-def test_report_counts_people_far_from_the_network(haikou_net, hainan_net):
-    """The small central-Haikou network leaves most of Haikou's people > 10 km off it; the report says how many."""
-    from spatial import facilities, population, regions
-    from spatial.settings import MAX_SNAP_M
-    from spatial.traveltime import snap
-
-    reg = regions.resolve("haikou")
-    fac = facilities.default_facilities(reg, kind="tertiary")
-    messages: list[str] = []
-    sums = {}
-    for name, net in (("didi", haikou_net), ("backbone", hainan_net)):
-        grid = population.from_census(reg, network=hainan_net, cell_m=2000.0)
-        fac_near = fac[snap(net, fac.geometry.x, fac.geometry.y).dist_m <= MAX_SNAP_M]
-        rep = cov.report(net, fac_near, grid, counties=reg.counties, isochrone_min=(30.0,), progress=messages.append)
-        far = snap(net, grid.lon, grid.lat).dist_m > MAX_SNAP_M
-        assert rep.summary["population_far_from_network"] == pytest.approx(grid.pop[far].sum())
-        sums[name] = rep.summary["population_far_from_network"]
-    assert 0 < sums["didi"] < float(grid.pop.sum())
-    assert sums["backbone"] < sums["didi"]
-    assert any("more than 10 km from the road network" in m for m in messages)

@@ -460,21 +460,25 @@ def test_province_table_and_mirror_addresses() -> None:
 # --------------------------------------------------------------------------------------------------
 
 
-def test_extract_comes_after_the_data_folders_own_network(tmp_path) -> None:
+def test_a_downloaded_extract_comes_before_the_data_folders_own_roads(tmp_path) -> None:
+    """The user fetched the full extract: it wins over the backbone file, which wins over the embedded copy."""
     data = tmp_path / "data"
-    (data / "osm").mkdir(parents=True)
-    shutil.copy(TEST_PBF, data / "osm" / "hainan-latest.osm.pbf")
     own = data / "roads" / "hainan_trunk_roads.gpkg"
-    own.parent.mkdir()
+    own.parent.mkdir(parents=True)
     own.write_bytes(b"")  # only its presence matters for the choice
     for region in ("hainan", "haikou", 460100):
-        assert datafolder.choose_network(region, data_dir=data).path == own
-    own.unlink()
-    choice = datafolder.choose_network("haikou", data_dir=data)
+        assert datafolder.choose(region, data_dir=data).path == own
+    (data / "osm").mkdir()
+    shutil.copy(TEST_PBF, data / "osm" / "hainan-latest.osm.pbf")
+    choice = datafolder.choose("haikou", data_dir=data)
     assert (choice.name, choice.kind, choice.path) == ("osm:hainan", "pbf", data / "osm" / "hainan-latest.osm.pbf")
     assert choice.options == {"bounding_box": list(regions.resolve("haikou").bbox)}
-    assert "海口市" in choice.description and "clipped" in choice.description
+    assert "海口市" in choice.note and "clipped" in choice.note and not choice.embedded
     assert datafolder.network_path("haikou", data_dir=data) == choice.path
+    # with neither, Hainan falls back to the embedded backbone and says so
+    empty = tmp_path / "empty"
+    fallback = datafolder.choose("hainan", data_dir=empty)
+    assert fallback.embedded and fallback.kind == "backbone_json" and "embedded" in fallback.note
 
 
 def test_extract_becomes_the_default_network(tmp_path) -> None:
@@ -492,14 +496,14 @@ def test_extract_becomes_the_default_network(tmp_path) -> None:
     again = datafolder.default_network(43, data_dir=data, cache_dir=cache)
     assert np.array_equal(again.head, net.head) and len(list(cache.iterdir())) == 1
     # Yiyang is clipped to its bounding box, which this Helsinki file does not reach: the builder says so
-    choice = datafolder.choose_network("yiyang", data_dir=data)
+    choice = datafolder.choose("yiyang", data_dir=data)
     assert choice.options["bounding_box"] == list(regions.resolve("yiyang").bbox)
     with pytest.raises(NetworkError, match="no drivable roads"):
         datafolder.default_network("yiyang", data_dir=data, cache_dir=cache)
 
 
 def test_data_folder_networks_still_come_first(shared_data, tmp_path) -> None:
-    choice = datafolder.choose_network("kunming", data_dir=shared_data)
+    choice = datafolder.choose("kunming", data_dir=shared_data)
     assert choice.name == "kunming" and choice.path == shared_data / "roads" / "kunming_roads.gpkg"
     with pytest.raises(NetworkError, match="Kunming prefecture only"):
-        datafolder.choose_network("yunnan", data_dir=tmp_path)  # no extract: the original advice stands
+        datafolder.choose("yunnan", data_dir=tmp_path)  # no extract: the original advice stands

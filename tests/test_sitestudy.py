@@ -7,8 +7,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spatial import facilities, population, regions, siting, sitestudy
+from layers import inputs as plan_inputs
+from spatial import facilities, population, reach, regions, sitestudy, traveltime
 from spatial.errors import HealthplanError
+
+
+def site_cells(net, grid, facilities, *, weight="pop"):
+    """Cells as the pipeline hands them to siting: snapped once, timed to today's facilities."""
+    snapped = traveltime.snap(net, grid.lon, grid.lat)
+    per_node, source = traveltime.node_minutes(net, *traveltime.point_lonlat(facilities))
+    current, _ = traveltime.place_minutes(snapped, per_node, source)
+    return reach.site_cells(grid, snapped, current, weight=weight)
+
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +27,7 @@ def hainan_world(hainan_net):
     reg = regions.resolve("hainan")
     grid = population.from_census(reg, network=hainan_net, cell_m=2000.0)
     fac = facilities.default_facilities(reg, kind="tertiary")
-    return reg, grid, fac, siting.site_cells(hainan_net, grid, fac)
+    return reg, grid, fac, site_cells(hainan_net, grid, fac)
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +41,7 @@ def hainan_cells(hainan_world):
 def candidates(hainan_cells) -> gpd.GeoDataFrame:
     """The 14th plan's building projects, one point in the sea and one unnamed inland point (东方 area)."""
     reg, _ = hainan_cells
-    plan = siting.candidates_from_plan(reg)[["name", "geometry"]]
+    plan = plan_inputs.candidates(reg)[["name", "geometry"]]
     extra = gpd.GeoDataFrame({"name": ["南海中 in the sea", None]},
                              geometry=gpd.points_from_xy([111.5, 108.80], [19.0, 19.10]), crs="EPSG:4326")
     return gpd.GeoDataFrame(pd.concat([plan, extra], ignore_index=True), geometry="geometry", crs="EPSG:4326")
@@ -85,13 +95,12 @@ def test_choose_refuses_bad_requests(hainan_net, hainan_cells, candidates):
 
 def test_chosen_sites_cover_what_a_full_recompute_says(hainan_net, hainan_world, candidates):
     """Independent check: rerun coverage from scratch with the chosen sites added as facilities."""
-    from spatial import coverage
-
     reg, grid, fac, cells = hainan_world
     choice = sitestudy.choose_sites(hainan_net, cells, candidates, region=reg, threshold_min=60.0, k=2)
     lon = np.r_[fac.geometry.x.to_numpy(), choice.chosen.geometry.x.to_numpy()]
     lat = np.r_[fac.geometry.y.to_numpy(), choice.chosen.geometry.y.to_numpy()]
-    minutes = coverage.cell_minutes(hainan_net, grid, lon, lat)
+    per_node, source = traveltime.node_minutes(hainan_net, lon, lat)
+    minutes, _ = traveltime.place_minutes(traveltime.snap(hainan_net, grid.lon, grid.lat), per_node, source)
     assert float(grid.pop[minutes <= 60.0].sum()) == pytest.approx(choice.result.covered_after, rel=1e-9)
     study = sitestudy.evaluate_sites(hainan_net, cells, choice.chosen[["name", "geometry"]], region=reg,
                                      threshold_min=60.0)

@@ -17,13 +17,30 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
-from spatial import coverage, siting
+from spatial import candidates as cands
+from spatial import cover as cover_model
+from spatial import greedy, siting, traveltime, whatif
+from spatial import reach as reach_mod
 from spatial.errors import HealthplanError
 from spatial.network import Network
 from spatial.population import PopulationGrid
 
 # --------------------------------------------------------------------------------------------------
 # helpers
+
+
+def cell_minutes(net, grid, lon, lat):
+    """Minutes from each cell to its nearest facility (a full recompute: cells snapped, one search)."""
+    per_node, source = traveltime.node_minutes(net, lon, lat)
+    return traveltime.place_minutes(traveltime.snap(net, grid.lon, grid.lat), per_node, source)[0]
+
+
+def site_cells(net, grid, facilities, *, weight="pop"):
+    """Cells as the pipeline hands them to siting: snapped once, timed to today's facilities."""
+    snapped = traveltime.snap(net, grid.lon, grid.lat)
+    per_node, source = traveltime.node_minutes(net, *traveltime.point_lonlat(facilities))
+    current, _ = traveltime.place_minutes(snapped, per_node, source)
+    return reach_mod.site_cells(grid, snapped, current, weight=weight)
 
 
 def matrix(sets: list[list[int]], n_cells: int) -> sp.csc_array:
@@ -33,23 +50,23 @@ def matrix(sets: list[list[int]], n_cells: int) -> sp.csc_array:
     return sp.csc_array((np.ones(len(rows), bool), (rows, cols)), shape=(n_cells, len(sets)))
 
 
-def trap(weights=(1, 1, 1, 1, 1, 1), current=None) -> siting.CoverProblem:
+def trap(weights=(1, 1, 1, 1, 1, 1), current=None) -> cover_model.CoverProblem:
     """The greedy trap above (current minutes 99 = not covered today unless given)."""
     cur = np.full(len(weights), 99.0) if current is None else np.asarray(current, float)
     cover = matrix([[1, 2, 3, 4], [0, 1, 2], [3, 4, 5]], len(weights))
-    return siting.problem_from_minutes(np.asarray(weights, float), cur, cover, threshold_min=30.0, names=["S0", "S1", "S2"])
+    return cover_model.problem_from_minutes(np.asarray(weights, float), cur, cover, threshold_min=30.0, names=["S0", "S1", "S2"])
 
 
-def random_problem(seed: int, n_cells: int = 250, n_cand: int = 24, density: float = 0.08) -> siting.CoverProblem:
+def random_problem(seed: int, n_cells: int = 250, n_cand: int = 24, density: float = 0.08) -> cover_model.CoverProblem:
     """Random instance: sparse coverage, integer persons, a third of cells already covered."""
     rng = np.random.default_rng(seed)
     cover = sp.random(n_cells, n_cand, density=density, random_state=rng, format="csc") != 0
     weight = rng.integers(1, 100, n_cells).astype(float)
     current = np.where(rng.random(n_cells) < 0.3, 10.0, 100.0)
-    return siting.problem_from_minutes(weight, current, cover, threshold_min=60.0)
+    return cover_model.problem_from_minutes(weight, current, cover, threshold_min=60.0)
 
 
-def brute_force(problem: siting.CoverProblem, k: int) -> float:
+def brute_force(problem: cover_model.CoverProblem, k: int) -> float:
     """Best covered population over every set of k candidates."""
     return max(problem.covered_with(c) for c in itertools.combinations(range(problem.n_candidates), k))
 
@@ -86,7 +103,7 @@ def test_existing_coverage_contributes_nothing():
     assert p.gains().tolist() == [0.0, 1.0, 1.0]
     res = siting.maximal_covering(p, 1)
     assert res.covered_before == 4.0 and res.covered_after == 5.0 and res.chosen[0] in (1, 2)
-    ranked = siting.rank_candidates(p)
+    ranked = greedy.rank_candidates(p)
     assert ranked["gain_population"].tolist() == [1.0, 1.0, 0.0]
     assert ranked["name"].iloc[-1] == "S0"  # adds nobody: ranked last, still listed
 
@@ -97,23 +114,23 @@ def test_set_covering_fewest_sites_and_infeasible():
     exact = siting.set_covering(trap(), 1.0, method="exact")
     assert exact.chosen.size == 2 and exact.greedy_n_sites == 2
     # a seventh person nobody can reach: 100 % is impossible, 6/7 is the best share
-    p = siting.problem_from_minutes(
+    p = cover_model.problem_from_minutes(
         np.ones(7), np.full(7, 99.0), sp.vstack([trap().cover, sp.csc_array((1, 3), dtype=bool)]).tocsc(), threshold_min=30
     )
     res = siting.set_covering(p, 1.0)
     assert not res.feasible and res.best_share == pytest.approx(6 / 7) and res.covered_after == 6.0
     assert siting.set_covering(p, 0.5).chosen.size == 1  # S0 alone holds 4/7
-    with pytest.raises(HealthplanError, match="share between 0 and 1"):
+    with pytest.raises(HealthplanError, match="share in \\(0, 1\\]"):
         siting.set_covering(p, 95)
 
 
 def test_bad_inputs_raise_planner_errors():
-    with pytest.raises(HealthplanError, match="positive whole number"):
+    with pytest.raises(HealthplanError, match="whole number ≥ 1"):
         siting.maximal_covering(trap(), 0)
     with pytest.raises(HealthplanError, match="unknown siting method"):
         siting.maximal_covering(trap(), 1, method="magic")
     with pytest.raises(HealthplanError, match="shapes disagree"):
-        siting.CoverProblem(np.ones(3), np.zeros(2, bool), sp.csc_array((3, 1), dtype=bool))
+        cover_model.CoverProblem(np.ones(3), np.zeros(2, bool), sp.csc_array((3, 1), dtype=bool))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -161,7 +178,7 @@ def test_properties_gains_sum_and_monotone(seed, k):
     for j in range(p.n_candidates):
         assert p.covered_with(list(res.chosen) + [j]) >= res.covered_after - 1e-9
     assert siting.maximal_covering(p, k + 1).covered_after >= res.covered_after - 1e-9
-    ranked = siting.rank_candidates(p)
+    ranked = greedy.rank_candidates(p)
     assert ranked["covered_population_after"].iloc[-1] == pytest.approx(p.covered_with(range(p.n_candidates)))
 
 
@@ -207,7 +224,7 @@ def ll(x, y=0.0):
 @pytest.fixture(scope="module")
 def line():
     net, grid = line_world()
-    cells = siting.site_cells(net, grid, ll(0.0))  # existing facility on node 0
+    cells = site_cells(net, grid, ll(0.0))  # existing facility on node 0
     return net, grid, cells
 
 
@@ -219,7 +236,7 @@ def test_site_cells_current_minutes(line):
 def test_what_if_by_hand(line):
     net, _, cells = line
     # candidate 1 km off the road beside node 40: site leg 3.9 min; reaches node i in |i−40| + 3.9 min.
-    w = siting.what_if(net, cells, *ll(40_000.0, -1000.0), thresholds_min=(15, 30, 60), names=["north"])
+    w = whatif.what_if(net, cells, *ll(40_000.0, -1000.0), thresholds_min=(15, 30, 60), names=["north"])
     row = w.candidates.iloc[0]
     # 15 min: |i−40| ≤ 11.1 → nodes 29..51 (23 cells); today's 15-min circle is nodes 0..15: all new
     assert row["new_population_15min"] == pytest.approx(2300.0)
@@ -235,21 +252,21 @@ def test_what_if_by_hand(line):
 def test_incremental_reach_equals_full_recompute(line):
     net, grid, cells = line
     lon, lat = ll(np.array([5_000.0, 22_500.0, 40_000.0, 59_000.0]), -300.0)
-    s = siting.check_candidates(net, gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326"))
-    reach = siting.candidate_reach(net, cells, s["node"].to_numpy(), s["access_min"].to_numpy(), limit_min=30.0)
+    s = cands.check_candidates(net, gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326"))
+    reach = reach_mod.candidate_reach(net, cells, s["node"].to_numpy(), s["access_min"].to_numpy(), limit_min=30.0)
     for t in (10.0, 20.0, 30.0):
         cover = reach.cover(t).toarray()
         for j in range(lon.size):
-            full = coverage.cell_minutes(net, grid, lon[j : j + 1], lat[j : j + 1])
+            full = cell_minutes(net, grid, lon[j : j + 1], lat[j : j + 1])
             np.testing.assert_array_equal(cover[:, j], full <= t)
 
 
 def test_optimize_on_the_line(line):
     net, _grid, cells = line
     lon, lat = ll(np.arange(0, 61_000, 5_000.0))
-    cand = siting.check_candidates(net, gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326"))
-    reach = siting.candidate_reach(net, cells, cand["node"].to_numpy(), cand["access_min"].to_numpy(), limit_min=10.0)
-    p = siting.coverage_problem(cells, reach, threshold_min=10.0)
+    cand = cands.check_candidates(net, gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326"))
+    reach = reach_mod.candidate_reach(net, cells, cand["node"].to_numpy(), cand["access_min"].to_numpy(), limit_min=10.0)
+    p = reach_mod.coverage_problem(cells, reach, threshold_min=10.0)
     assert p.covered_before == pytest.approx(1100.0)  # nodes 0..10
     res = siting.maximal_covering(p, 2, method="exact")
     # each new site covers 21 nodes; two disjoint ones beyond node 10 add 42 cells, capped by the 50 left
@@ -261,7 +278,7 @@ def test_optimize_on_the_line(line):
 
 def test_gap_candidates_sit_in_gaps(line):
     _, grid, cells = line
-    gaps = siting.candidates_from_gaps(grid, cells.current_min, threshold_min=30.0, n=5)
+    gaps = cands.from_gaps(grid, cells.current_min, threshold_min=30.0, n=5)
     assert 1 <= len(gaps) <= 5
     pts = gaps.to_crs(CRS)
     assert (pts.geometry.x > 30_000.0).all()  # only beyond today's 30 minutes
@@ -280,7 +297,7 @@ def hainan(hainan_net):
     region = regions.resolve("hainan")
     grid = population.from_census(region, network=hainan_net, cell_m=3000.0)
     fac = facilities.default_facilities(region, kind="tertiary")
-    cells = siting.site_cells(hainan_net, grid, fac)
+    cells = site_cells(hainan_net, grid, fac)
     return hainan_net, region, grid, fac, cells
 
 
@@ -298,7 +315,7 @@ def test_candidate_checks_report_reasons(hainan):
         "wuzhishan forest": (109.60, 18.84),  # central mountains, away from the trunk roads
     }
     frame = gpd.GeoDataFrame({"name": list(pts)}, geometry=gpd.points_from_xy(*zip(*pts.values())), crs="EPSG:4326")
-    checked = siting.check_candidates(net, frame, region=haikou).set_index("name")
+    checked = cands.check_candidates(net, frame, region=haikou).set_index("name")
     assert checked.loc["haikou centre", "status"] == "ok" and checked.loc["haikou centre", "reason"] == ""
     assert "not on land" in checked.loc["sea south of sanya", "reason"]
     assert "outside the region 海口市" in checked.loc["sanya city", "reason"]
@@ -309,19 +326,19 @@ def test_candidate_checks_report_reasons(hainan):
     far = dict(zip(pts, dist > 2000.0))
     assert far["wuzhishan forest"], "test point should be > 2 km from the backbone"
     for name, is_far in far.items():
-        assert ("km from the nearest road node" in checked.loc[name, "reason"]) == is_far
+        assert ("m from the nearest road node" in checked.loc[name, "reason"]) == is_far
     assert len(checked) == 4  # nothing dropped
-    whole = siting.check_candidates(net, frame, region=region).set_index("name")
+    whole = cands.check_candidates(net, frame, region=region).set_index("name")
     assert "outside" not in whole.loc["sanya city", "reason"]  # inside Hainan province
 
 
 def test_real_what_if_equals_full_recompute(hainan):
     net, _region, grid, fac, cells = hainan
     lon, lat = 109.60, 18.95  # an inland town area
-    w = siting.what_if(net, cells, [lon], [lat], thresholds_min=(30, 60))
+    w = whatif.what_if(net, cells, [lon], [lat], thresholds_min=(30, 60))
     lon_all = np.r_[fac.geometry.x.to_numpy(), lon]
     lat_all = np.r_[fac.geometry.y.to_numpy(), lat]
-    after = coverage.cell_minutes(net, grid, lon_all, lat_all)
+    after = cell_minutes(net, grid, lon_all, lat_all)
     for t in (30, 60):
         expect = grid.pop[after <= t].sum() - grid.pop[cells.current_min <= t].sum()
         assert w.candidates.loc[0, f"new_population_{t}min"] == pytest.approx(expect, rel=1e-9)
@@ -330,13 +347,13 @@ def test_real_what_if_equals_full_recompute(hainan):
 
 def test_real_greedy_within_one_percent_of_exact(hainan):
     net, region, grid, fac, cells = hainan
-    cand = siting.check_candidates(
-        net, siting.candidates_from_gaps(grid, cells.current_min, threshold_min=30.0, n=120), region=region
+    cand = cands.check_candidates(
+        net, cands.from_gaps(grid, cells.current_min, threshold_min=30.0, n=120), region=region
     )
     ok = cand[cand.status == "ok"]
     assert len(ok) > 20
-    reach = siting.candidate_reach(net, cells, ok["node"].to_numpy(), ok["access_min"].to_numpy(), limit_min=30.0)
-    p = siting.coverage_problem(cells, reach, threshold_min=30.0, names=ok["name"].tolist())
+    reach = reach_mod.candidate_reach(net, cells, ok["node"].to_numpy(), ok["access_min"].to_numpy(), limit_min=30.0)
+    p = reach_mod.coverage_problem(cells, reach, threshold_min=30.0, names=ok["name"].tolist())
     for k in (3, 8):
         exact = siting.maximal_covering(p, k, method="exact", time_limit_s=60)
         greedy = siting.maximal_covering(p, k)
@@ -346,7 +363,7 @@ def test_real_greedy_within_one_percent_of_exact(hainan):
         assert greedy.gain_population.sum() == pytest.approx(greedy.covered_after - greedy.covered_before)
         # the result matches an independent full recompute with the chosen sites added
         chosen = ok.iloc[greedy.chosen]
-        after = coverage.cell_minutes(
+        after = cell_minutes(
             net, grid, np.r_[fac.geometry.x, chosen.geometry.x], np.r_[fac.geometry.y, chosen.geometry.y]
         )
         assert greedy.covered_after == pytest.approx(grid.pop[after <= 30.0].sum(), rel=1e-9)
@@ -359,14 +376,14 @@ def test_kunming_instance_greedy_vs_exact_and_recompute(kunming_net):
     region = regions.resolve("530100")
     grid = population.from_census(region, network=net, cell_m=2000.0)
     fac = facilities.default_facilities(region, kind="tertiary")
-    cells = siting.site_cells(net, grid, fac)
-    cand = siting.check_candidates(
-        net, siting.candidates_from_gaps(grid, cells.current_min, threshold_min=30.0, n=150), region=region
+    cells = site_cells(net, grid, fac)
+    cand = cands.check_candidates(
+        net, cands.from_gaps(grid, cells.current_min, threshold_min=30.0, n=150), region=region
     )
     assert set(cand["status"]) <= {"ok", "rejected"} and len(cand) == 150  # nothing dropped
     ok = cand[cand.status == "ok"].reset_index(drop=True)
-    reach = siting.candidate_reach(net, cells, ok["node"].to_numpy(), ok["access_min"].to_numpy(), limit_min=30.0)
-    p = siting.coverage_problem(cells, reach, threshold_min=30.0)
+    reach = reach_mod.candidate_reach(net, cells, ok["node"].to_numpy(), ok["access_min"].to_numpy(), limit_min=30.0)
+    p = reach_mod.coverage_problem(cells, reach, threshold_min=30.0)
     exact = siting.maximal_covering(p, 6, method="exact", time_limit_s=60)
     greedy = siting.maximal_covering(p, 6)
     new = exact.covered_after - exact.covered_before
@@ -375,14 +392,14 @@ def test_kunming_instance_greedy_vs_exact_and_recompute(kunming_net):
     # three candidates' incremental columns against a full recompute from the candidate alone
     cover = reach.cover(30.0)
     for j in (0, len(ok) // 2, len(ok) - 1):
-        full = coverage.cell_minutes(net, grid, ok.geometry.x.to_numpy()[j : j + 1], ok.geometry.y.to_numpy()[j : j + 1])
+        full = cell_minutes(net, grid, ok.geometry.x.to_numpy()[j : j + 1], ok.geometry.y.to_numpy()[j : j + 1])
         np.testing.assert_array_equal(cover[:, [j]].toarray().ravel(), full <= 30.0)
 
 
 def test_k_larger_than_useful_sites():
     # S3 = {x0} lies inside S1: once everyone reachable is covered, further sites add nobody
     cover = matrix([[1, 2, 3, 4], [0, 1, 2], [3, 4, 5], [0]], 6)
-    p = siting.problem_from_minutes(np.ones(6), np.full(6, 99.0), cover, threshold_min=30.0)
+    p = cover_model.problem_from_minutes(np.ones(6), np.full(6, 99.0), cover, threshold_min=30.0)
     for method in ("greedy", "exact"):
         res = siting.maximal_covering(p, 4, method=method)
         assert res.covered_after == 6.0 and res.chosen.size <= 3 and 3 not in res.chosen.tolist()
@@ -391,7 +408,9 @@ def test_k_larger_than_useful_sites():
 
 def test_what_if_isochrones_on_the_line(line):
     net, _, _ = line
-    iso = siting.what_if_isochrones(net, *ll(40_000.0), thresholds_min=(15.0, 30.0), names=["north"])
+    lon, lat = ll(40_000.0)
+    site = gpd.GeoDataFrame({"name": ["north"]}, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    iso = whatif.candidate_isochrones(net, site, thresholds_min=(15.0, 30.0))
     assert len(iso) == 2 and set(iso["name"]) == {"north"}
     fifteen = iso[iso["threshold_min"] == 15.0].geometry.iloc[0]
     thirty = iso[iso["threshold_min"] == 30.0].geometry.iloc[0]

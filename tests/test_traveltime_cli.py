@@ -10,15 +10,13 @@ import geopandas as gpd
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from typer.testing import CliRunner
 
 from spatial import traveltime as tt
-from spatial.cli import app
+from clitools import invoke
 from spatial.coords import from_wgs84
 from spatial.export import read_provenance_gpkg
 from spatial.network import Network, save
 
-runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +43,7 @@ def _last_json(output: str) -> dict:
 @pytest.mark.parametrize("suffix", [".gpkg", ".parquet"])
 def test_traveltime_cli_writes_nodes_with_minutes(haikou_net, haikou_dir, facilities_csv, tmp_path, suffix):
     out = tmp_path / f"tt{suffix}"
-    result = runner.invoke(app, ["traveltime", "--network", str(haikou_dir), "--facilities", str(facilities_csv),
+    result = invoke(*["traveltime", "--network", str(haikou_dir), "--facilities", str(facilities_csv),
                                  "--facility-crs", "gcj02", "--out", str(out)])
     assert result.exit_code == 0, result.output
     summary = _last_json(result.output)
@@ -70,12 +68,12 @@ def test_traveltime_cli_writes_nodes_with_minutes(haikou_net, haikou_dir, facili
 def test_traveltime_cli_refuses_far_facility_and_bad_suffix(haikou_dir, tmp_path):
     far = tmp_path / "far.csv"
     far.write_text("name,lon,lat\nA,110.3,20.0\nB,109.5,18.3\n", encoding="utf-8")  # B is in Sanya, ≈ 200 km away
-    result = runner.invoke(app, ["traveltime", "--network", str(haikou_dir), "--facilities", str(far),
+    result = invoke(*["traveltime", "--network", str(haikou_dir), "--facilities", str(far),
                                  "--out", str(tmp_path / "x.gpkg")])
     assert result.exit_code == 2
     assert "row 3" in result.output and "km" in result.output
     assert not (tmp_path / "x.gpkg").exists()
-    result = runner.invoke(app, ["traveltime", "--network", str(haikou_dir), "--facilities", str(far),
+    result = invoke(*["traveltime", "--network", str(haikou_dir), "--facilities", str(far),
                                  "--out", str(tmp_path / "x.shp")])
     assert result.exit_code == 2 and ".gpkg" in result.output
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 
 import typer
-from click.exceptions import ClickException
 
 from healthplan.crash import write_crash
 from healthplan.cli import bench, coverage, data, layers, network, scenario, sites, traveltime
@@ -37,10 +36,10 @@ EXIT_USER_ERROR = 2
 EXIT_BUG = 3
 
 
-def main() -> None:
-    """Entry point of the ``healthplan`` console script."""
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``healthplan`` console script (``argv`` for tests; default the process's arguments)."""
     try:
-        app(standalone_mode=False)
+        app(args=argv, standalone_mode=False)
     except typer.Exit as exc:
         raise SystemExit(exc.exit_code) from None
     except typer.Abort:
@@ -50,7 +49,7 @@ def main() -> None:
         typer.echo("interrupted: no result was written", err=True)
         raise SystemExit(130) from None
     except Exception as exc:  # noqa: BLE001 — the one place every error is turned into a sentence
-        if isinstance(exc, ClickException):  # typer's own usage errors (unknown option, not a number …)
+        if isinstance(exc, typer.TyperException) and hasattr(exc, "show"):  # usage: unknown option, not a number …
             exc.show()
             raise SystemExit(EXIT_USER_ERROR) from None
         if isinstance(exc, HealthplanError):

@@ -7,7 +7,6 @@ The options are one way of writing a scenario: they become a scenario dict that
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -111,10 +110,16 @@ def population_source(spec: str) -> dict[str, Any]:
     return {"kind": "census"} if spec.strip().lower() == "census" else {"kind": "geotiff", "path": spec}
 
 
+def _drop_none(value: Any) -> Any:
+    """The dict without keys whose value is None (an option left at "use the default"), recursively."""
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    return value
+
+
 def scenario(raw: dict[str, Any]) -> Scenario:
     """Validate the options' scenario dict (errors name the options)."""
-    body = {"schema": "healthplan-scenario", "schema_version": 2,
-            **{k: v for k, v in raw.items() if v is not None}}
+    body = {"schema": "healthplan-scenario", "schema_version": 2, **_drop_none(raw)}
     return from_dict(body, where="command line", base=Path.cwd(), names=OPTION_NAMES)
 
 
@@ -149,7 +154,7 @@ def run_and_write(s: Scenario, out: Path, *, command: str, lang: str, save: Path
 
 def echo_json(data: dict[str, Any]) -> None:
     """Print one line of strict JSON to stdout."""
-    sys.stdout.write(json.dumps(jsonable(data), ensure_ascii=False, allow_nan=False) + "\n")
+    typer.echo(json.dumps(jsonable(data), ensure_ascii=False, allow_nan=False))
 
 
 def csv_list(values: Sequence[str]) -> list[str]:
