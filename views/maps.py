@@ -222,7 +222,7 @@ def legend_html(keys: Iterable[str], bands_min: Sequence[float], plan_frames: It
     body = f"<b>{html.escape(t('results_legend', lang))}</b>{''.join(rows)}"
     if plan_rows:
         body += f"<b>{html.escape(t('plans_legend', lang))}</b>{''.join(plan_rows)}"
-    return f'<div class="hp-legend" style="bottom:22px;left:10px">{body}</div>'
+    return f'<div class="hp-legend" style="bottom:26px;right:10px">{body}</div>'
 
 
 def base_map(bounds: Sequence[float], *, basemap: str = "positron", height_px: int | None = None) -> folium.Map:
@@ -234,7 +234,7 @@ def base_map(bounds: Sequence[float], *, basemap: str = "positron", height_px: i
     if bm["datum"] != "wgs84":
         (lon0, lon1), (lat0, lat1) = from_wgs84(np.array([lon0, lon1]), np.array([lat0, lat1]), bm["datum"])
     m = folium.Map(location=[(lat0 + lat1) / 2, (lon0 + lon1) / 2], tiles=None, control_scale=True,
-                   height=height_px or "100%", prefer_canvas=True)
+                   height=height_px or "100%")
     extra = {"subdomains": "1234"} if basemap == "amap" else {"subdomains": "abcd"} if basemap == "positron" else {}
     folium.TileLayer(tiles=bm["tiles"], attr=bm["attr"], name=basemap, control=False, max_zoom=18, **extra).add_to(m)
     m.fit_bounds([[float(lat0), float(lon0)], [float(lat1), float(lon1)]])

@@ -92,10 +92,9 @@ def text(value: object) -> str:
 
 
 def layer_title(frame: gpd.GeoDataFrame, lang: str) -> str:
-    """The layer-control title: the layer's Chinese and English names (from the plan module), escaped."""
-    zh = str(frame.attrs.get("title_zh") or frame["layer"].iloc[0])
-    en = str(frame.attrs.get("title_en") or frame["layer"].iloc[0])
-    return html.escape(f"{zh} · {en}" if lang == "zh" else f"{en} · {zh}")
+    """The layer-control title: the layer's name in the page language (``layers.registry.TITLES``), escaped."""
+    key = "title_zh" if lang == "zh" else "title_en"
+    return html.escape(str(frame.attrs.get(key) or frame["layer"].iloc[0]))
 
 
 def display_frame(frame: gpd.GeoDataFrame, *, lang: str, datum: str = "wgs84",
@@ -138,7 +137,9 @@ def add_layer(m: folium.Map | folium.FeatureGroup, frame: gpd.GeoDataFrame, *, l
     if lang not in ("zh", "en"):
         raise ValueError(f"unknown language {lang!r}; use 'zh' or 'en'")
     group = folium.FeatureGroup(name=layer_title(frame, lang), show=show)
-    shown = display_frame(frame, lang=lang, datum=datum)
+    # a multipoint (a cluster's members) is drawn as its points: Leaflet 1.9.3 cannot bind a tooltip to the
+    # marker group it would make of one ("t.getElement is not a function"), and the map would not draw
+    shown = display_frame(frame, lang=lang, datum=datum).explode(index_parts=False).reset_index(drop=True)
     fields = [f for f, _, _ in FIELDS]
     labels = [zh if lang == "zh" else en for _, zh, en in FIELDS]
     first = 0 if lang == "zh" else 1  # the chosen language's name first

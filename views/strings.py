@@ -170,12 +170,11 @@ OVERLAYS: dict[str, tuple[str, str]] = {
 
 REGIONS: dict[str, tuple[str, str]] = {"hainan": ("海南省", "Hainan"), "yunnan": ("云南省", "Yunnan"),
                                        "yiyang": ("益阳市", "Yiyang"), "haikou": ("海口市", "Haikou")}
-BASEMAPS: dict[str, tuple[str, str]] = {"positron": ("CartoDB 浅色", "CartoDB positron"),
-                                        "osm": ("OpenStreetMap", "OpenStreetMap"),
-                                        "amap": ("高德地图（GCJ-02）", "AMap (GCJ-02)")}
-DATUMS: dict[str, tuple[str, str]] = {"wgs84": ("WGS84（GPS/OSM）", "WGS84 (GPS/OSM)"),
-                                      "gcj02": ("GCJ-02（高德/腾讯）", "GCJ-02 (AMap/Tencent)"),
-                                      "bd09": ("BD-09（百度）", "BD-09 (Baidu)")}
+#: Basemaps and datums are named by their proper names, the same in both languages: a Streamlit widget keeps its
+#: value across a language switch only while its option labels stay the same.
+BASEMAPS: dict[str, str] = {"positron": "CartoDB positron", "osm": "OpenStreetMap", "amap": "高德 AMap (GCJ-02)"}
+DATUMS: dict[str, str] = {"wgs84": "WGS84 · GPS / OSM", "gcj02": "GCJ-02 · 高德 AMap / 腾讯 Tencent",
+                          "bd09": "BD-09 · 百度 Baidu"}
 
 #: Notices from the engine (``spatial.results.Notice.code``) in both languages; {values} come from the notice.
 NOTICES: dict[str, tuple[str, str]] = {

@@ -14,12 +14,12 @@ from spatial.regions import Region
 from spatial.scenario import Scenario, Source
 from views.app import uploads
 from views.app.common import guard, lang, pipeline, tr
-from views.strings import DATUMS, pick
+from views.strings import DATUMS
 
 
 def _datum(key: str) -> str:
     """A datum picker."""
-    return st.selectbox(tr("datum"), list(DATUMS), format_func=lambda d: pick(DATUMS[d], lang()), key=key)
+    return st.selectbox(tr("datum"), list(DATUMS), key=key, format_func=DATUMS.get)
 
 
 def _facility_upload(label: str, key: str, state_key: str, kind: str) -> None:

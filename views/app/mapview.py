@@ -8,6 +8,7 @@ before the page reruns, so one rerun shows the new site and its gain.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import folium
@@ -41,8 +42,13 @@ def static_map(key: str, _res: Results, _plans: dict[str, gpd.GeoDataFrame], lan
 def _on_click() -> None:
     """The map was clicked: add a candidate site there (snapped to a road node when one is near)."""
     ss = st.session_state
-    click = (ss.get(MAP_KEY) or {}).get("last_clicked")
-    if not click or not ss.get("click_adds") or click == ss.get("last_click"):
+    value = ss.get(MAP_KEY) or {}
+    # a click on the bare map or on a layer (a plan area, the surface): both are places a planner points at
+    clicks = [c for c in (value.get("last_clicked"), value.get("last_object_clicked")) if c]
+    fresh = [c for c in clicks if c != ss.get("last_click") and c not in ss.get("_seen_clicks", [])]
+    ss["_seen_clicks"] = clicks
+    click = fresh[0] if fresh else None
+    if not click or not ss.get("click_adds"):
         return
     ss["last_click"] = click
     lon, lat = float(click["lng"]), float(click["lat"])
@@ -66,15 +72,16 @@ def render(key: str, res: Results | None, plans: dict[str, gpd.GeoDataFrame], dy
     ss = st.session_state
     language, basemap = lang(), ss["basemap"]
     if res is not None:
-        m = static_map(f"{key}|{language}|{basemap}", res, plans, language, basemap)
+        # a copy: streamlit-folium adds the candidate layers and the layer control to the map it is given
+        m = copy.deepcopy(static_map(f"{key}|{language}|{basemap}", res, plans, language, basemap))
         bands = res.scenario.thresholds.bands_min
     else:  # no network: the outline, the counties and the plans still show
         m = maps.static_map(dynamic.pop("_base", {}), plans, bounds=bounds, lang=language, basemap=basemap,
                             bands_min=settings.BANDS_MIN)
         bands = settings.BANDS_MIN
     groups = maps.dynamic_groups(dynamic, lang=language, basemap=basemap, bands_min=bands)
-    st_folium(m, key=MAP_KEY, height=HEIGHT_PX, use_container_width=True, returned_objects=["last_clicked"],
-              feature_group_to_add=groups or None, layer_control=folium.LayerControl(collapsed=False),
+    st_folium(m, key=MAP_KEY, height=HEIGHT_PX, use_container_width=True, returned_objects=["last_clicked", "last_object_clicked"],
+              feature_group_to_add=groups or None, layer_control=folium.LayerControl(collapsed=True),
               on_change=_on_click)
     if ss.get("_click_error"):
         st.error(f"{tr('error')}{ss.pop('_click_error')}")

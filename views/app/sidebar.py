@@ -6,10 +6,10 @@ import streamlit as st
 
 from spatial import boundaries
 from views.app import state
-from views.app.common import lang, tr
+from views.app.common import tr
 from views.maps import BASEMAPS
 from views.strings import BASEMAPS as BASEMAP_NAMES
-from views.strings import REGIONS, pick
+from views.strings import REGIONS
 
 
 @st.cache_data(show_spinner=False)
@@ -30,9 +30,9 @@ def render() -> None:
         if ss["region"] == "yunnan":
             prefs = yunnan_prefectures()
             st.selectbox(tr("area"), list(prefs), key="area_yunnan", on_change=state.new_region, args=(ss,),
-                         format_func=lambda c: pick(prefs.get(c, (c, c)), lang()))
+                         format_func=lambda c: " ".join(prefs.get(c, (c, c))))
             st.caption(tr("yunnan_note"))
-        st.radio(tr("basemap"), list(BASEMAPS), key="basemap", format_func=lambda b: pick(BASEMAP_NAMES[b], lang()))
+        st.radio(tr("basemap"), list(BASEMAPS), key="basemap", format_func=BASEMAP_NAMES.get)
         if ss["basemap"] == "amap":
             st.caption(tr("amap_note"))
         with st.expander(tr("thresholds")):

@@ -18,7 +18,7 @@ from spatial.scenario import dumps, slug
 from views import tables
 from views.app import state, uploads
 from views.app.common import guard, lang, tr
-from views.strings import DATUMS, pick
+from views.strings import DATUMS
 
 
 def _snap(res: Results | None, lon: float, lat: float) -> tuple[float, float]:
@@ -32,23 +32,29 @@ def _snap(res: Results | None, lon: float, lat: float) -> tuple[float, float]:
     return lon, lat
 
 
+def _add_typed(res: Results | None, datum: str) -> None:
+    """The add-site form was submitted: convert the typed point to WGS84, snap it like a click, add it."""
+    ss = st.session_state
+    with guard("add site"):
+        wlon, wlat = (float(v[0]) for v in to_wgs84([ss["new_lon"]], [ss["new_lat"]], datum))
+        state.add_site(ss, *_snap(res, wlon, wlat), name=ss.get("new_name") or None)
+
+
 def add_sites(res: Results | None) -> None:
     """Widgets that add sites: click options, typed coordinates (any datum), an uploaded file."""
     ss = st.session_state
     c1, c2, c3 = st.columns([2, 2, 2])
     c1.checkbox(tr("click_adds"), key="click_adds")
     c2.checkbox(tr("snap_click"), key="snap_click")
-    datum = c3.selectbox(tr("datum"), list(DATUMS), format_func=lambda d: pick(DATUMS[d], lang()), key="cand_datum")
+    datum = c3.selectbox(tr("datum"), list(DATUMS), key="cand_datum", format_func=DATUMS.get)
     bbox = res.region.bbox if res is not None else (73.0, 18.0, 135.0, 53.0)
     with st.form("add_site", clear_on_submit=True):
         f1, f2, f3 = st.columns(3)
-        lon = f1.number_input(tr("lon"), -180.0, 180.0, value=round((bbox[0] + bbox[2]) / 2, 4), format="%.5f")
-        lat = f2.number_input(tr("lat"), -90.0, 90.0, value=round((bbox[1] + bbox[3]) / 2, 4), format="%.5f")
-        name = f3.text_input(tr("site_name"))
-        if st.form_submit_button(tr("add_site")):
-            with guard("add site"):
-                wlon, wlat = (float(v[0]) for v in to_wgs84([lon], [lat], datum))
-                state.add_site(ss, *_snap(res, wlon, wlat), name=name or None)
+        f1.number_input(tr("lon"), -180.0, 180.0, value=round((bbox[0] + bbox[2]) / 2, 4), format="%.5f", key="new_lon")
+        f2.number_input(tr("lat"), -90.0, 90.0, value=round((bbox[1] + bbox[3]) / 2, 4), format="%.5f", key="new_lat")
+        f3.text_input(tr("site_name"), key="new_name")
+        # added in the button's callback, before the page reruns: the cards above show it in the same run
+        st.form_submit_button(tr("add_site"), on_click=_add_typed, args=(res, datum))
     up = st.file_uploader(tr("upload_sites"), type=["csv", "geojson", "json", "xlsx"], key="up_sites")
     if up is not None and st.button(tr("use_file"), key="use_sites"):
         with guard("upload sites"):
@@ -56,6 +62,7 @@ def add_sites(res: Results | None) -> None:
             frame = cands.from_file(str(path), datum=datum)
             for nm, g in zip(frame["name"], frame.geometry, strict=True):
                 state.add_site(ss, *_snap(res, g.x, g.y), name=str(nm))
+            st.rerun()  # the cards above show the new sites
 
 
 def site_list(res: Results) -> None:
