@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from spatial import census, facilities, odmatrix, population, regions, traveltime
 from spatial import capacity as C
 from spatial.errors import HealthplanError
 from spatial.odmatrix import TravelMatrix
@@ -169,8 +170,6 @@ def test_capacity_helpers_and_validation():
 @pytest.fixture(scope="module")
 def hainan(hainan_net):
     """Hainan at 2 km, default tertiary hospitals, a 60-min travel matrix."""
-    from spatial import facilities, odmatrix, population, regions, traveltime
-
     reg = regions.resolve("hainan")
     grid = population.from_census(reg, network=hainan_net, cell_m=2000.0)
     fac = facilities.default_facilities(reg, kind="tertiary")
@@ -181,8 +180,6 @@ def hainan(hainan_net):
 
 @needs_hainan
 def test_hainan_conservation_against_the_census(hainan, hainan_net):
-    from spatial import census
-
     reg, grid, fac, access, matrix = hainan
     cap = np.full(len(fac), 300_000.0)  # 16 × 300k = 4.8 M < the ≈ 5.9 M within an hour: some are full
     r = C.capacity_coverage(hainan_net, grid, fac, cap, matrix=matrix)
@@ -197,12 +194,15 @@ def test_hainan_conservation_against_the_census(hainan, hainan_net):
     assert np.all(table["served"] <= table["capacity"] * (1 + 1e-12))
     assert (table["utilisation"] > 0.999).any() and r.over_capacity.sum() > 0
     assert r.beyond_reach.sum() > 0
+    # within reach (served or over capacity) is exactly the plain 60-min circle of the engine
+    per_node, source = traveltime.node_minutes(hainan_net, *traveltime.point_lonlat(fac))
+    within = traveltime.place_minutes(access, per_node, source)[0] <= 60.0
+    np.testing.assert_array_equal(r.beyond_reach == 0, within)
+    assert (r.served + r.over_capacity).sum() == pytest.approx(grid.pop[within].sum(), rel=1e-12)
 
 
 @needs_hainan
 def test_hainan_unlimited_capacity_equals_the_nearest_facility_circle(hainan, hainan_net):
-    from spatial import traveltime
-
     reg, grid, fac, access, matrix = hainan
     r = C.capacity_coverage(hainan_net, grid, fac, np.full(len(fac), np.inf), matrix=matrix)
     # independent engine path: all-node nearest-facility minutes (one multi-source search)
