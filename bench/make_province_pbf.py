@@ -8,40 +8,43 @@ The model (all distances in metres in Hainan's fitted equal-area projection, wri
 * **Extent.** Settlements are drawn inside Hainan's land outline (``spatial.regions.resolve("hainan")``,
   ≈ 34,000 km², ≈ 290 × 215 km), so the file is "Hainan-sized" and lies where a 100 m population grid
   of Hainan falls on it.
-* **Settlements.** 14 cities near the coast (where Hainan's cities are), 220 towns and 5,200 villages
-  uniformly over land.  Each gets a jittered, rotated street grid: cities 5–8 km across at 150 m
-  spacing, towns 1.2–2.4 km at 120 m, villages 150–450 m at 90 m.  Grid lines are ways split at
-  crossings (a new way starts at a crossing with probability 0.85, as OSM splits streets at blocks),
-  so crossings are shared junction nodes and most ways are one block long.  Classes: cities have
-  primary/secondary arterials every 12th/6th line, tertiary every 3rd, residential otherwise (2 %
-  living_street); towns a tertiary main street; villages residential or unclassified.
-* **One-way streets.** 15 % of city residential/tertiary lines are one-way (``oneway=yes`` 60 %,
-  ``-1`` 30 %, ``1``/``true`` 10 %), 2 % of lines carry an explicit ``oneway=no``.  Motorways are two
-  carriageways of opposite direction, 15 m apart, mostly with *implied* one-way (no tag; 30 % say
-  ``oneway=yes``); their ramps are ``motorway_link`` (implied one-way too).  Roundabouts
-  (``junction=roundabout``, closed 12-node counter-clockwise rings of radius 25 m, no oneway tag)
-  sit mid-way on 8 % of the roads between settlements longer than 2 km.
-* **Roads between settlements.** The Delaunay graph of settlement centres: its minimum spanning tree
-  (so the province is connected) plus 35 % of the other edges shorter than 12 km.  Class by the
-  settlements joined: city–city trunk, city–town primary, town–town secondary, town/city–village
-  tertiary, village–village unclassified.  Each road wiggles (a random sum of three half-sines,
-  ≤ ~4 % of its length sideways) with a point every ≈ 30 m and is split into ways of 1–3 km.
-* **Motorway.** A ring through points 3 km inland of every city, densified every 50 m, split into
-  ways of ≈ 3 km, with an interchange at each city (an off-ramp and an on-ramp per carriageway to a
-  junction joined to the city centre by a primary road).
-* **Service roads and tracks.** Service spurs (40–200 m) hang off 80 % of residential ways
-  (``service=driveway`` 30 %, ``parking_aisle`` 20 %; 10 % ``access=private``); tracks (0.3–3 km,
-  a point every 25 m) leave villages and rural roads.  A few % of footways/paths/cycleways cross
-  the town streets (sharing their nodes, so a reader must ignore them when finding junctions).
-* **Several components.** 2 % of villages are not joined to any road (islands), 300 clusters of
-  tracks and unclassified roads stand alone, and one-way streets make small strong components.
-* **Interior points.** Every way is densified, so ≈ 85–90 % of the nodes are interior points of
-  exactly one way (degree 2), as in real extracts.
+* **Settlements.** 14 cities within 12 km of the coast (where Hainan's cities are), 220 × scale towns
+  and 5,200 × scale villages uniformly over land.  Each gets a jittered, rotated street grid: cities
+  5–8 km across at 150 m spacing, towns 1.2–2.4 km at 120 m, villages 150–450 m at 90 m, with a point
+  every ≈ 20 m.  Grid lines are ways split at crossings (a new way starts at a crossing with
+  probability 0.85, as OSM splits streets at blocks), so crossings are shared junction nodes and most
+  ways are one block long.  Classes: cities have primary/secondary arterials every 12th line, tertiary
+  every 3rd, residential otherwise (2 % living_street); towns a tertiary main street; villages
+  residential (70 %) or unclassified.
+* **One-way streets.** 15 % of city residential/tertiary lines (5 % in towns) are one-way
+  (``oneway=yes`` 60 %, ``-1`` 30 %, ``1``/``true`` 10 %); 2 % of lines say ``oneway=no``.  Motorways
+  are two carriageways of opposite direction, 15 m apart, mostly with *implied* one-way (no tag; 30 %
+  of their ways say ``oneway=yes``); their ramps are ``motorway_link`` (implied one-way too).
+  Roundabouts (``junction=roundabout``, closed 12-node counter-clockwise rings of radius 25 m, no
+  oneway tag) sit mid-way on 8 % of the roads between settlements longer than 2 km.
+* **Roads between settlements**, two levels.  Cities and towns among themselves: the minimum spanning
+  tree of their Delaunay graph is the trunk (at a city) / primary backbone, other Delaunay edges
+  shorter than 40 km are kept with probability 0.35 as primary (city–town) or secondary (town–town).
+  Villages: the spanning tree of all settlements' Delaunay graph plus 35 % of its edges shorter than
+  12 km, tertiary to a town or city, unclassified between villages.  Each road wiggles (a random sum
+  of three half-sines, ≤ ~4 % of its length sideways) with a point every ≈ 30 m and is split into ways
+  of 0.4–1.5 km (upper level) or 0.8–2.5 km (villages).
+* **Motorway.** A ring through points 3 km inland of every city, a point every 50 m, split into ways of
+  ≈ 1 km, with an interchange at each city (an off-ramp and an on-ramp per carriageway to a junction
+  joined to the city centre by a primary road).
+* **Service roads and tracks.** Service spurs (40–200 m) hang off 60 % of residential ways
+  (``service=driveway`` 30 %, ``parking_aisle`` 20 %; 10 % ``access=private``); 30,000 × scale tracks
+  (0.3–3 km, a point every 25 m) leave villages and rural roads.  Footways/paths/cycleways hang off
+  6 % of the residential ways (sharing a node, so a reader must ignore them when finding junctions).
+* **Several components.** 2 % of villages are joined to no road (islands), 300 × scale clusters of an
+  unclassified road with tracks stand alone, and one-way streets make small strong components.
+* **Interior points.** Every way is densified, so ≈ 90 % of the nodes are interior points of exactly
+  one way (degree 2), as in real extracts.
 * 40,000 tagged point nodes (amenities) that belong to no way.
 
 Node ids are 1..N in file order, way ids 1..W; nodes are written before ways (PBF order).  The
-default scale writes ≈ 3.4 million nodes and ≈ 330,000 ways (≈ 60 MB); ``--scale`` multiplies the
-number of settlements, tracks and clusters.  The file is written aside and moved into place.
+default (seed 13, scale 0.7) writes 3,959,328 nodes and 317,938 ways (18 MB) in ≈ 90 s; ``--scale``
+multiplies the number of towns, villages, tracks and clusters.  The file is written aside and moved into place.
 """
 
 from __future__ import annotations
