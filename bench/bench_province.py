@@ -11,7 +11,8 @@ Each part runs in its own Python subprocess, so its peak memory is its own: the 
 reads ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`` (the largest child so far) as a cross-check.
 
 * **build**: ``spatial.osm.from_pbf`` (pyosmium streaming, interior points summed, speeds, largest
-  strong component) against pyrosm's ``OSM.get_network("driving", nodes=True)`` — pyrosm's nodes and
+  strong component) against the previous ``from_pbf`` (commit 4a232f4: pyrosm's frames, converted and
+  assembled with every OSM node a node), pyrosm's ``OSM.get_network("driving", nodes=True)`` — pyrosm's nodes and
   edges frames only, not even its graph (``to_graph``) — and OSMnx's ``graph_from_xml`` (the PBF
   written as OSM XML first, not timed: OSMnx reads no PBF), each capped in time and address space.
 * **contract**: ``spatial.contract.contract`` on the built province and on Kunming, and what it buys:
@@ -76,6 +77,26 @@ def part_build_ours(pbf: str, workdir: str) -> dict[str, Any]:
     return {"build_s": build_s, "nodes": net.n_nodes, "edges": net.n_edges, "read": net.provenance["read"],
             "components": net.provenance["components"], "dropped_node_share": net.provenance["dropped_node_share"],
             "peak_mb": vm_hwm_mb()}
+
+
+#: The commit whose spatial/osm.py built PBF networks through pyrosm (the baseline our reader replaced).
+PREVIOUS_OSM_COMMIT = "4a232f4"
+
+
+def part_build_previous(pbf: str, workdir: str) -> dict[str, Any]:
+    """The previous ``from_pbf`` (pyrosm frames → vectorised conversion → assemble), loaded from git."""
+    import importlib.util
+
+    src = subprocess.run(["git", "show", f"{PREVIOUS_OSM_COMMIT}:spatial/osm.py"], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout
+    path = Path(workdir) / "osm_previous.py"
+    path.write_text(src, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("osm_previous", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    t0 = time.perf_counter()
+    net = mod.from_pbf(pbf)
+    return {"build_s": time.perf_counter() - t0, "nodes": net.n_nodes, "edges": net.n_edges, "peak_mb": vm_hwm_mb()}
 
 
 def part_build_pyrosm(pbf: str, workdir: str) -> dict[str, Any]:
@@ -234,7 +255,7 @@ def part_siting(pbf: str, workdir: str, n_candidates: int = 5000, k: int = 10, t
             "entries_100m_estimate": entries_100m, "peak_mb": vm_hwm_mb()}
 
 
-PARTS = {"build_ours": part_build_ours, "build_pyrosm": part_build_pyrosm, "build_osmnx": part_build_osmnx,
+PARTS = {"build_ours": part_build_ours, "build_previous": part_build_previous, "build_pyrosm": part_build_pyrosm, "build_osmnx": part_build_osmnx,
          "contract": part_contract, "metrics": part_metrics, "siting": part_siting}
 
 
@@ -289,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([sys.executable, str(ROOT / "bench" / "make_province_pbf.py"), "--out", str(pbf)], check=True)
     res: dict[str, Any] = {"pbf": str(pbf), "pbf_bytes": pbf.stat().st_size}
     res["build_ours"] = run_part("build_ours", pbf, args.workdir, timeout_s=600, mem_gb=None)
+    res["build_previous"] = run_part("build_previous", pbf, args.workdir, timeout_s=600, mem_gb=args.baseline_mem_gb)
     res["build_pyrosm"] = run_part("build_pyrosm", pbf, args.workdir, timeout_s=600, mem_gb=args.baseline_mem_gb)
     if not args.no_osmnx:
         res["build_osmnx"] = run_part("build_osmnx", pbf, args.workdir, timeout_s=args.osmnx_timeout,
@@ -300,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'measurement':58s} {'seconds':>9s} {'peak MB':>9s}  ratio to baseline")
     print(f"{'build: spatial.osm.from_pbf (ours)':58s} {ours['build_s']:9.2f} {ours['peak_mb']:9.0f}  "
           f"{ours['nodes']:,} nodes, {ours['edges']:,} edges")
-    for key, label in (("build_pyrosm", "build: pyrosm get_network (frames only) [baseline]"),
+    for key, label in (("build_previous", "build: previous from_pbf via pyrosm [baseline]"),
+                       ("build_pyrosm", "build: pyrosm get_network (frames only) [baseline]"),
                        ("build_osmnx", "build: OSMnx graph_from_xml [baseline]")):
         if key not in res:
             continue

@@ -64,13 +64,19 @@ def _first(value: Any) -> str:
     return str(value).strip().lower()
 
 
+def _lower_strings(values: np.ndarray) -> np.ndarray:
+    """``_first`` of every value as a str array; in bulk when the values are already plain strings."""
+    arr = np.asarray(values)
+    if arr.dtype.kind == "U":  # the streaming PBF reader's tags: no lists, no missing values
+        return np.char.lower(np.char.strip(arr))
+    return np.array([_first(v) for v in arr], dtype=object).astype(str)
+
+
 def oneway_direction(
     highway: np.ndarray, oneway: np.ndarray, junction: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per OSM way segment: (forward allowed, backward allowed) from highway/oneway/junction tags."""
-    hw = np.array([_first(h) for h in highway])
-    ow = np.array([_first(o) for o in oneway])
-    jn = np.array([_first(j) for j in junction])
+    hw, ow, jn = (_lower_strings(a) for a in (highway, oneway, junction))
     backward_only = np.isin(ow, list(_REVERSE))
     forward_only = np.isin(ow, list(_YES)) | (
         (ow == "") & (np.isin(hw, list(_IMPLIED_ONEWAY)) | (jn == "roundabout"))
@@ -92,7 +98,7 @@ def _edges_to_network(
     provenance: dict[str, Any],
 ) -> Network:
     """Directed OSM edges with highway tags → Network (speeds by class, largest strong component)."""
-    hw = np.array([_first(h) for h in highway], dtype=object).astype(str)
+    hw = _lower_strings(highway)
     classes, class_idx = np.unique(hw, return_inverse=True)
     classes = tuple(str(c) for c in classes)
     table = resolve_speeds(speeds)

@@ -1,7 +1,7 @@
 """Streaming OSM PBF reader: drivable ways → road pieces between junctions, interior points summed into lengths.
 
 One pass over the file with pyosmium (libosmium's C++ reader and node-location index; Python sees
-only the ways that carry a ``highway`` tag).  A way's node ids and coordinates come out in bulk (its
+only the ways whose ``highway`` tag is a drivable value).  A way's node ids and coordinates come out in bulk (its
 WKB line), so Python does a few operations per *way*, not per node.  Then, in numpy:
 
 * a node is kept when it ends a drivable way or is used more than once by drivable ways (a junction,
@@ -146,7 +146,8 @@ def read_way_pieces(
             osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
             .with_locations()
             .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-            .with_filter(osmium.filter.KeyFilter("highway"))
+            # (in C++: ways with another highway value never reach Python)
+            .with_filter(osmium.filter.TagFilter(*(("highway", h) for h in sorted(highways))))
         )
         for w in fp:
             seen += 1
@@ -190,7 +191,7 @@ def read_way_pieces(
                  path.name, n_missing, n_cut - n_missing)
     pieces = _pieces(ref, lon, lat, way_of, counts, valid)
     stats = {
-        "highway_ways_read": seen,
+        "drivable_highway_ways_read": seen,
         "drivable_ways": len(hw),
         "way_node_refs": int(ref.shape[0]),
         "way_nodes_without_location": n_missing,

@@ -92,7 +92,7 @@ def test_hand_made_town_keeps_endpoints_and_junctions_only(tmp_path) -> None:
     read = net.provenance["read"]
     assert read["way_nodes_without_location"] == 1
     assert read["ways_dropped: closed to cars (access)"] == 1
-    assert read["ways_dropped: not a drivable highway value"] == 2
+    assert read["drivable_highway_ways_read"] == 7  # footway and service never reach Python
     assert net.provenance["reader"].startswith("pyosmium")
 
 
