@@ -186,6 +186,9 @@ def read_way_pieces(
         x0, y0, x1, y1 = bounding_box
         valid &= (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
     n_cut = int((~valid).sum())
+    if slow:  # said, as every slower path: libosmium's bulk line needs every node's location
+        log.warning("%s: %d ways reference nodes missing from the file; read node by node and cut there",
+                    path.name, len(slow))
     if n_cut:
         log.info("%s: %d way nodes have no location in the file, %d lie outside the bounding box; ways are cut there",
                  path.name, n_missing, n_cut - n_missing)
@@ -195,6 +198,7 @@ def read_way_pieces(
         "drivable_ways": len(hw),
         "way_node_refs": int(ref.shape[0]),
         "way_nodes_without_location": n_missing,
+        "ways_read_node_by_node": len(slow),
         "way_nodes_outside_bounding_box": n_cut - n_missing,
         "kept_nodes": int(pieces[0].shape[0]),
         "pieces": int(pieces[3].shape[0]),

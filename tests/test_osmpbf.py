@@ -90,7 +90,7 @@ def test_hand_made_town_keeps_endpoints_and_junctions_only(tmp_path) -> None:
     assert e[(at[14], at[17])][0] == pytest.approx(2 * STEP_M, rel=1e-9)
     assert net.n_edges == 4 + 1 + 2 + 2 + 2 + 2  # 1-3-5 both ways, 7→3, 5-7, 1-12, the ring, 14-17
     read = net.provenance["read"]
-    assert read["way_nodes_without_location"] == 1
+    assert read["way_nodes_without_location"] == 1 and read["ways_read_node_by_node"] == 1
     assert read["ways_dropped: closed to cars (access)"] == 1
     assert read["drivable_highway_ways_read"] == 7  # footway and service never reach Python
     assert net.provenance["reader"].startswith("pyosmium")
