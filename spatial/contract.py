@@ -359,7 +359,9 @@ def expand(
             a, b = chain_start[ch[p]], chain_end[ch[p]]
             i = np.arange(a, b)
             # nodes before the source reach it heading to t, nodes after it heading to s
-            direct = np.where(i <= p, c.to_head_min[i] - c.to_head_min[p], c.to_tail_min[i] - c.to_tail_min[p])
+            with np.errstate(invalid="ignore"):  # inf − inf on a one-way chain's closed direction: nan, never better
+                direct = np.where(i <= p, c.to_head_min[i] - c.to_head_min[p],
+                                  c.to_tail_min[i] - c.to_tail_min[p])
             direct = np.where(i == p, 0.0, direct) + off[j]
             better = direct < best[i]
             best[i[better]] = direct[better]
