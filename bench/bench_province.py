@@ -2,7 +2,7 @@
 population grid with the full metric set, and siting with 5,000 candidates.
 
 Run: ``python bench/bench_province.py [--pbf FILE] [--workdir DIR] [--no-osmnx] [--osmnx-timeout S]``.
-Without ``--pbf`` the file is written first by ``bench/make_province_pbf.py`` (seed 13, ≈ 90 s).
+Without ``--pbf`` the file is written first by ``bench/make_province_pbf.py`` (seed 13, ≈ 80 s).
 Prints one table line per measurement, each with its ratio to the baseline named on that line and
 measured in the same run, then LAST one JSON line.
 

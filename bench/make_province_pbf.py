@@ -43,7 +43,7 @@ The model (all distances in metres in Hainan's fitted equal-area projection, wri
 * 40,000 tagged point nodes (amenities) that belong to no way.
 
 Node ids are 1..N in file order, way ids 1..W; nodes are written before ways (PBF order).  The
-default (seed 13, scale 0.7) writes 3,959,328 nodes and 317,938 ways (18 MB) in ≈ 90 s; ``--scale``
+default (seed 13, scale 0.7) writes 3,959,328 nodes and 317,938 ways (18 MB) in ≈ 80 s; ``--scale``
 multiplies the number of towns, villages, tracks and clusters.  The file is written aside and moved into place.
 """
 
