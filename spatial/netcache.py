@@ -35,7 +35,7 @@ def _builder_digest() -> str:
     """Hash of the code that builds networks, so a changed builder never serves a stale cached network."""
     here = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for name in ("network.py", "topology.py", "roadlines.py", "edgetable.py", "osm.py", "speeds.py"):
+    for name in ("network.py", "topology.py", "roadlines.py", "edgetable.py", "osm.py", "osmpbf.py", "speeds.py"):
         h.update((here / name).read_bytes())
     return h.hexdigest()[:12]
 

@@ -1,6 +1,7 @@
-"""OpenStreetMap → Network: PBF extracts through pyrosm, Overpass and OSM XML through osmnx.
+"""OpenStreetMap → Network: PBF extracts streamed with pyosmium, Overpass and OSM XML through osmnx.
 
-* ``from_pbf``: a Geofabrik-style ``.osm.pbf``, read with pyrosm's driving filter; vectorised.
+* ``from_pbf``: a Geofabrik-style ``.osm.pbf``, streamed by ``spatial.osmpbf`` (pyrosm's/OSMnx's driving
+  filter; way interior points summed into edge lengths); a province in seconds, no pandas frames.
 * ``from_place`` (Overpass, needs internet) and ``from_osm_xml`` (a local ``.osm`` XML file) both go
   through osmnx to a ``MultiDiGraph`` and then through the one conversion ``graph_to_network``.
 
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spatial import osmpbf
 from spatial.errors import InputFileError, NetworkError
 from spatial.network import Network, assemble, file_identity, travel_minutes
 from spatial.speeds import class_speeds, resolve_speeds, speed_provenance
@@ -62,13 +64,19 @@ def _first(value: Any) -> str:
     return str(value).strip().lower()
 
 
+def _lower_strings(values: np.ndarray) -> np.ndarray:
+    """``_first`` of every value as a str array; in bulk when the values are already plain strings."""
+    arr = np.asarray(values)
+    if arr.dtype.kind == "U":  # the streaming PBF reader's tags: no lists, no missing values
+        return np.char.lower(np.char.strip(arr))
+    return np.array([_first(v) for v in arr], dtype=object).astype(str)
+
+
 def oneway_direction(
     highway: np.ndarray, oneway: np.ndarray, junction: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per OSM way segment: (forward allowed, backward allowed) from highway/oneway/junction tags."""
-    hw = np.array([_first(h) for h in highway])
-    ow = np.array([_first(o) for o in oneway])
-    jn = np.array([_first(j) for j in junction])
+    hw, ow, jn = (_lower_strings(a) for a in (highway, oneway, junction))
     backward_only = np.isin(ow, list(_REVERSE))
     forward_only = np.isin(ow, list(_YES)) | (
         (ow == "") & (np.isin(hw, list(_IMPLIED_ONEWAY)) | (jn == "roundabout"))
@@ -90,7 +98,7 @@ def _edges_to_network(
     provenance: dict[str, Any],
 ) -> Network:
     """Directed OSM edges with highway tags → Network (speeds by class, largest strong component)."""
-    hw = np.array([_first(h) for h in highway], dtype=object).astype(str)
+    hw = _lower_strings(highway)
     classes, class_idx = np.unique(hw, return_inverse=True)
     classes = tuple(str(c) for c in classes)
     table = resolve_speeds(speeds)
@@ -110,6 +118,11 @@ def _edges_to_network(
     )
 
 
+#: highway=* values of a PBF driving network: pyrosm's and OSMnx's "driving" filters leave out service
+#: roads and tracks (``from_osm_xml``/``from_place`` keep them: see ``graph_to_network``).
+PBF_DRIVING_HIGHWAYS: frozenset[str] = DRIVABLE_HIGHWAYS - {"service", "track"}
+
+
 def from_pbf(
     path: str | Path,
     *,
@@ -117,46 +130,41 @@ def from_pbf(
     uniform_speed_kmh: float | None = None,
     bounding_box: list[float] | None = None,
 ) -> Network:
-    """Driving network from an OSM PBF extract (pyrosm's driving filter; one-way tags honoured)."""
-    import pyrosm
+    """Driving network from an OSM PBF extract, streamed with pyosmium (``spatial.osmpbf``).
 
+    Nodes are the ways' endpoints and junctions; a way's interior points are summed into the length of
+    its pieces (great-circle metres), so a province extract of millions of nodes builds in seconds.
+    ``bounding_box``: [min lon, min lat, max lon, max lat] (WGS84 degrees); ways are cut at its edge.
+    One-way tags are honoured (``oneway_direction``); speeds by ``highway`` class from the speed table.
+    """
     t0 = time.perf_counter()
     path = Path(path)
     if not path.is_file():
         raise InputFileError(
             f"OSM PBF {path} not found; download an extract from https://download.geofabrik.de/"
         )
-    log.info("reading %s with pyrosm (driving network)…", path.name)
-    try:
-        osm = pyrosm.OSM(str(path), bounding_box=bounding_box)
-        nodes, edges = osm.get_network(network_type="driving", nodes=True, extra_attributes=["junction"])
-    except Exception as exc:  # pyrosm raises plain Exceptions/ValueErrors on corrupt input
-        raise InputFileError(f"{path}: cannot be read as an OSM PBF ({exc})") from exc
-    if edges is None or nodes is None or len(edges) == 0:
+    log.info("reading %s with pyosmium (driving network)…", path.name)
+    ways = osmpbf.read_way_pieces(path, highways=PBF_DRIVING_HIGHWAYS, bounding_box=bounding_box)
+    if ways.u.shape[0] == 0:
         raise NetworkError(f"{path}: no drivable roads in the extract (or in the bounding box)")
-    ids = pd.Index(nodes["id"].to_numpy())
-    tail, head = ids.get_indexer(edges["u"].to_numpy()), ids.get_indexer(edges["v"].to_numpy())
-    if (tail < 0).any() or (head < 0).any():
-        raise NetworkError(
-            f"{path}: {int(((tail < 0) | (head < 0)).sum())} road segments reference missing nodes"
-        )
-    junction = edges["junction"].to_numpy() if "junction" in edges else np.full(len(edges), None)
-    fwd, back = oneway_direction(edges["highway"].to_numpy(), edges["oneway"].to_numpy(), junction)
-    length = edges["length"].to_numpy(dtype=float)
-    highway = edges["highway"].to_numpy()
+    fwd_way, back_way = oneway_direction(ways.highway, ways.oneway, ways.junction)
+    fwd, back = fwd_way[ways.way], back_way[ways.way]
+    highway = ways.highway[ways.way]
     log.info(
-        "%s: %d nodes, %d way segments (%d one-way)",
+        "%s: %d drivable ways, %d way nodes → %d nodes, %d pieces (%d one-way)",
         path.name,
-        len(nodes),
-        len(edges),
+        ways.highway.shape[0],
+        ways.counts["way_node_refs"],
+        ways.node_id.shape[0],
+        ways.u.shape[0],
         int((~(fwd & back)).sum()),
     )
     net = _edges_to_network(
-        nodes["lon"].to_numpy(dtype=float),
-        nodes["lat"].to_numpy(dtype=float),
-        np.concatenate([tail[fwd], head[back]]),
-        np.concatenate([head[fwd], tail[back]]),
-        np.concatenate([length[fwd], length[back]]),
+        ways.lon,
+        ways.lat,
+        np.concatenate([ways.u[fwd], ways.v[back]]),
+        np.concatenate([ways.v[fwd], ways.u[back]]),
+        np.concatenate([ways.length_m[fwd], ways.length_m[back]]),
         np.concatenate([highway[fwd], highway[back]]),
         speeds=speeds,
         uniform_speed_kmh=uniform_speed_kmh,
@@ -164,8 +172,9 @@ def from_pbf(
         provenance={
             "kind": "pbf",
             "source": file_identity(path),
-            "reader": f"pyrosm {pyrosm.__version__}",
+            "reader": osmpbf.reader_version(),
             "bounding_box": bounding_box,
+            "read": ways.counts,
         },
     )
     net.provenance["build_seconds"] = round(time.perf_counter() - t0, 3)
@@ -309,6 +318,7 @@ def write_osm_xml(
 
 __all__ = [
     "DRIVABLE_HIGHWAYS",
+    "PBF_DRIVING_HIGHWAYS",
     "from_osm_xml",
     "from_pbf",
     "from_place",

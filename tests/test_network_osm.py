@@ -34,7 +34,8 @@ def node_lookup(net):
 
 def test_helsinki_pbf_builds_a_directed_network(helsinki_net) -> None:
     net = helsinki_net
-    assert net.directed and net.n_nodes > 1000 and net.n_edges > net.n_nodes
+    # (way interior points are summed into edges, so only endpoints and junctions are nodes)
+    assert net.directed and net.n_nodes > 500 and net.n_edges > net.n_nodes
     assert net.provenance["kind"] == "pbf" and net.provenance["component_kind"] == "strong"
     assert {"primary", "secondary", "residential"} <= set(net.classes)
     assert np.all(net.minutes > 0)
@@ -63,7 +64,8 @@ def test_helsinki_oneway_streets_are_directed(helsinki_net, helsinki_frames) -> 
             continue
         assert (a, b) in have and (b, a) in have
         checked_two += 1
-    assert checked_one > 300 and checked_two > 300
+    # (only one-way segments between two junctions/endpoints remain single edges after the contraction)
+    assert checked_one > 100 and checked_two > 100
 
 
 def test_oneway_rules() -> None:
