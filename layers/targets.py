@@ -48,10 +48,30 @@ _TABLE = "第二章 “十四五”卫生与健康规划主要指标"
 _ROWS: list[dict[str, Any]] = []
 
 
-def _t(plan: str, year: int, indicator: str, indicator_zh: str, value: float | None, written: str, unit: str,
-       clause: str, section: str, status: str, detail: str, *, comparator: str = ">=", resource: str = "",
-       per: str = "none", per_count: float = 1.0, scope: str = "region", threshold_min: float | None = None,
-       input_file: str = "", input_columns: str = "", layer: str = "", note: str = "") -> None:
+def _t(
+    plan: str,
+    year: int,
+    indicator: str,
+    indicator_zh: str,
+    value: float | None,
+    written: str,
+    unit: str,
+    clause: str,
+    section: str,
+    status: str,
+    detail: str,
+    *,
+    comparator: str = ">=",
+    resource: str = "",
+    per: str = "none",
+    per_count: float = 1.0,
+    scope: str = "region",
+    threshold_min: float | None = None,
+    input_file: str = "",
+    input_columns: str = "",
+    layer: str = "",
+    note: str = "",
+) -> None:
     """Append one target row (see the module docstring for the columns)."""
     _ROWS.append({
         "plan": plan, "year": year, "indicator": indicator, "indicator_zh": indicator_zh,
@@ -63,24 +83,66 @@ def _t(plan: str, year: int, indicator: str, indicator_zh: str, value: float | N
     })  # fmt: skip
 
 
-def _resource(plan: str, year: int, indicator: str, zh: str, value: float, written: str, unit: str, clause: str,
-              section: str, resource: str, columns: str, **kw: Any) -> None:
+def _resource(
+    plan: str,
+    year: int,
+    indicator: str,
+    zh: str,
+    value: float,
+    written: str,
+    unit: str,
+    clause: str,
+    section: str,
+    resource: str,
+    columns: str,
+    **kw: Any,
+) -> None:
     """A target measurable from a facility file's capacity column ``resource`` (per the census denominator)."""
     detail = f"sum of column {resource} of the user's facility file per county, against the 2020 census"
-    _t(plan, year, indicator, zh, value, written, unit, clause, section, "measurable", detail, resource=resource,
-       input_file=FACILITY_FILE, input_columns=columns, **kw)
+    _t(
+        plan,
+        year,
+        indicator,
+        zh,
+        value,
+        written,
+        unit,
+        clause,
+        section,
+        "measurable",
+        detail,
+        resource=resource,
+        input_file=FACILITY_FILE,
+        input_columns=columns,
+        **kw,
+    )
 
 
-def _not(plan: str, year: int, indicator: str, zh: str, value: float | None, written: str, unit: str, clause: str,
-         section: str, why: str, **kw: Any) -> None:
+def _not(
+    plan: str,
+    year: int,
+    indicator: str,
+    zh: str,
+    value: float | None,
+    written: str,
+    unit: str,
+    clause: str,
+    section: str,
+    why: str,
+    **kw: Any,
+) -> None:
     """A target that is not spatial, with the reason."""
     _t(plan, year, indicator, zh, value, written, unit, clause, section, "not spatial", why, **kw)
 
 
 _OUTCOME = "a population health outcome from vital or survey statistics; no place-based input measures it"
-_PROCESS = "a rate of service delivery or management from programme statistics, not a quantity placed on the map"
+_PROCESS = (
+    "a rate of service delivery or management from programme statistics, not a quantity placed on the map"
+)
 _ECONOMY = "an economic figure from statistical accounts; nothing spatial to measure"
-_PROGRAMME = "a count of programmes, titles, talents or projects without named sites; nothing spatial to measure"
+_PROGRAMME = (
+    "a count of programmes, titles, talents or projects without named sites; nothing spatial to measure"
+)
 _STANDARD = "a share of institutions reaching a grade or standard; the tool has no institution grading input"
 _UTILISATION = (
     "a rate of service use that needs admission records by the patient's county of residence and the "
@@ -90,9 +152,12 @@ _UTILISATION = (
 
 def _named(layer: str) -> str:
     """Why a count of named members is not measured: they are drawn as a layer."""
-    return f"a count of members the plan names; they are drawn in layer {layer} (the count is checked by tests)"
+    return (
+        f"a count of members the plan names; they are drawn in layer {layer} (the count is checked by tests)"
+    )
 
 
+# fmt: off
 # ------------------------------------------------------------------------------------------ Hainan 14th (2025)
 _t(_H14, 2020, "tertiary_1h_circle_share", "“1小时三级医院服务圈”全覆盖", 100.0, "全覆盖",
    "% of residents within 60 min by road of a tertiary general hospital",
@@ -451,6 +516,7 @@ _not(_HK, 2020, "tcm_culture_tourism_towns", "中医药文化旅游风情小镇�
      "打造2-3个中医药文化旅游风情小镇（街区）", "四(三)", _PROGRAMME + " (the reply names no sites)", note="2 to 3")
 _not(_HK, 2020, "one_key_phones", "“一键通”老年人专用手机", 8000, "8000 部以上", "phones",
      "“一键通”老年人专用手机达到 … 8000 部以上", "四(五)", _PROGRAMME)
+# fmt: on
 
 #: The plans' numeric targets, one row per target (see the module docstring).
 TARGETS: pd.DataFrame = pd.DataFrame(_ROWS, columns=list(COLUMNS))

@@ -46,8 +46,28 @@ NUMBER_FIELDS: dict[str, tuple[str, ...]] = {
     "beds": ("beds", "床位", "床位数", "编制床位", "实有床位", "实有床位数", "开放床位"),
     "doctors": ("doctors", "医生", "医生数", "医师", "执业医师", "执业(助理)医师", "执业医师数"),
     "nurses": ("nurses", "护士", "护士数", "注册护士", "注册护士数"),
+    # capacities the plans set targets for (layers/targets.py; data/templates/facilities_template.csv)
+    "tcm_doctors": ("tcm_doctors", "中医类执业(助理)医师", "中医类执业医师", "中医执业医师", "中医医师", "中医师"),
+    "gps": ("gps", "general_practitioners", "全科医师", "全科医生", "全科医师数"),
+    "public_health_doctors": ("public_health_doctors", "公共卫生医师", "公卫医师", "公共卫生医师数"),
+    "paediatric_beds": ("paediatric_beds", "pediatric_beds", "儿科床位", "儿科床位数"),
+    "elderly_nursing_beds": ("elderly_nursing_beds", "老年护理床位", "老年护理床位数"),
+    "elderly_beds": ("elderly_beds", "养老床位", "养老床位数", "养生(老)床位"),
+    "rehab_beds": ("rehab_beds", "康复疗养床位", "康复床位"),
+    "childcare_places": ("childcare_places", "托位", "托位数"),
+    "township_emergency_stations": ("township_emergency_stations", "乡镇卫生院急救站", "急救站"),
+    "integrated_care_demo": ("integrated_care_demo", "省级医养结合示范机构", "医养结合示范机构"),
+    "county_tcm_hospitals": ("county_tcm_hospitals", "县级中医医院", "县级公立中医医院"),
+    "tertiary_tcm_hospitals": ("tertiary_tcm_hospitals", "三级中医医院"),
+    "sports_area_m2": ("sports_area_m2", "体育场地面积", "体育场地面积(平方米)", "场地面积"),
+    "sports_instructors": ("sports_instructors", "社会体育指导员", "体育指导员"),
+    "fitness_venues": ("fitness_venues", "健身场地", "健身设施"),
+    "hyperbaric_chambers": ("hyperbaric_chambers", "高压氧舱"),
+    "elevation_m": ("elevation_m", "海拔", "海拔(米)", "海拔(m)"),
 }
 OUTPUT_COLUMNS = ["name", "kind", "tier", "beds", "doctors", "nurses", "source_row", "geometry"]
+#: Number fields beyond OUTPUT_COLUMNS: kept in the output only when the file has a column for them.
+OPTIONAL_NUMBER_FIELDS: tuple[str, ...] = tuple(f for f in NUMBER_FIELDS if f not in OUTPUT_COLUMNS)
 HEADER_SCAN_ROWS = 10  # a header may sit below a title row or two in office spreadsheets
 MAX_LISTED_ROWS = 15  # rows quoted in one error message
 KINDS = ("tertiary", "county_hospital", "primary")
@@ -293,7 +313,8 @@ def _parse(path: Path, raw: pd.DataFrame, datum: str,
          **numbers, "source_row": raw["source_row"].astype("int64").to_numpy()},
         geometry=gpd.points_from_xy(wlon, wlat), crs="EPSG:4326")
     frame.attrs.update({"source": str(path), "datum_in": datum, "columns": cols})
-    return frame[OUTPUT_COLUMNS]
+    present = [f for f in OPTIONAL_NUMBER_FIELDS if cols.get(f)]
+    return frame[[*OUTPUT_COLUMNS[:-2], *present, *OUTPUT_COLUMNS[-2:]]]
 
 
 def _inside(lon: float, lat: float, bbox: tuple[float, float, float, float]) -> bool:

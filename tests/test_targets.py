@@ -77,7 +77,9 @@ def test_the_hainan_indicator_table_is_complete(texts):
     for i, cell in enumerate(cells):
         if cell in ("预期性", "约束性"):
             # layout per row: indicator, 2020 value (may carry a note), 2025 value, nature
-            indicator = next(c for c in reversed(cells[max(0, i - 6) : i - 2]) if re.search(r"[\u4e00-\u9fff]", c))
+            indicator = next(
+                c for c in reversed(cells[max(0, i - 6) : i - 2]) if re.search(r"[\u4e00-\u9fff]", c)
+            )
             rows[indicator.split("\n")[0]] = cells[i - 1]
     assert len(rows) == 32, sorted(rows)
     table = targets.targets("hainan-14th")
