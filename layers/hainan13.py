@@ -14,7 +14,7 @@ from typing import Any
 import geopandas as gpd
 from shapely.geometry import MultiPoint, Point
 
-from layers.institutions import institution, is_approximate, precision_km
+from layers.institutions import institution, is_approximate, placeholder_flags, precision_km
 from layers.schema import layer_frame
 
 PLAN = "hainan-13th"
@@ -142,9 +142,16 @@ def _point(name_zh: str) -> tuple[Point, str]:
 
 
 def _flags(name_zh: str) -> dict[str, object]:
-    """geometry_approximate (planned, or stated precision ≥ 5 km) and precision_km of a named institution."""
+    """geometry_approximate, precision_km and the placeholder flag/reason of a named institution."""
     row = institution(name_zh, region="hainan")
-    return {"geometry_approximate": is_approximate(row), "precision_km": precision_km(row)}
+    return {"geometry_approximate": is_approximate(row), "precision_km": precision_km(row), **placeholder_flags(row)}
+
+
+def _members_placeholder(members: list[str]) -> dict[str, object]:
+    """A multi-member feature is a placeholder when any member's point is; the reason names those members."""
+    held = [m for m in members if _flags(m)["placeholder"]]
+    reason = "; ".join(f"{m}: {_flags(m)['placeholder_reason']}" for m in held)
+    return {"placeholder": bool(held), "placeholder_reason": reason}
 
 
 def five_centres() -> gpd.GeoDataFrame:
@@ -176,6 +183,7 @@ def four_clusters() -> gpd.GeoDataFrame:
                                "data/facilities/hainan_institutions.csv); the first member is the lead/centre",
             "geometry_approximate": any(_flags(m)["geometry_approximate"] for m in members),
             "precision_km": max(_flags(m)["precision_km"] for m in members), "centre": c["centre"], "lead": members[0],
+            **_members_placeholder(members),
             "projects": BOAO_PROJECTS if c["centre"] == "琼海市" else [],
             "geometry": MultiPoint(points),
         })

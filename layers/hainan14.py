@@ -16,7 +16,7 @@ import geopandas as gpd
 import shapely
 from shapely.geometry import Point
 
-from layers.institutions import institution, is_approximate, precision_km
+from layers.institutions import institution, is_approximate, placeholder_flags, precision_km
 from layers.schema import layer_frame
 from spatial import facilities, regions
 from spatial.errors import InputFileError
@@ -131,6 +131,11 @@ def _approx(name_zh: str) -> bool:
     return is_approximate(institution(name_zh, region="hainan"))
 
 
+def _placeholder(name_zh: str) -> dict[str, object]:
+    """placeholder and placeholder_reason of a named institution (layers.institutions.PLACEHOLDER_RULE)."""
+    return placeholder_flags(institution(name_zh, region="hainan"))
+
+
 def _precision_km(name_zh: str) -> float | None:
     """Stated precision (km) of a named institution's coordinate."""
     return precision_km(institution(name_zh, region="hainan"))
@@ -182,7 +187,8 @@ def one_core_two_poles_three_zones() -> gpd.GeoDataFrame:
     geom, source, _ = _point(CORE["name_zh"])
     rows = [_base("one-core-two-poles-three-zones", "core", CORE["name_zh"], CORE["name_en"], [],
                   CORE_POLES_ZONES_CLAUSE, source, _approx(CORE["name_zh"]), geom, membership_source="",
-                  projects=LECHENG_PROJECTS_CLAUSE.split("、"))]
+                  projects=LECHENG_PROJECTS_CLAUSE.split("、"), institution=CORE["name_zh"],
+                  **_placeholder(CORE["name_zh"]))]
     rows += [
         _base("one-core-two-poles-three-zones", p["role"], p["name_zh"], p["name_en"], list(p["members"]),
               CORE_POLES_ZONES_CLAUSE, _UNION_SOURCE, False, _union(p["members"], units),
@@ -204,19 +210,20 @@ def public_health_2_3_n() -> gpd.GeoDataFrame:
     for name in PROVINCIAL:
         geom, source, name_en = _point(name)
         rows.append(_base(layer, "provincial", name, name_en, [], PROVINCIAL_CLAUSE, source, _approx(name), geom,
-                          institution=name, stand_in=False, precision_km=_precision_km(name)))
+                          institution=name, stand_in=False, precision_km=_precision_km(name), **_placeholder(name)))
     for county, host in REGIONAL:
         geom, source, _ = _point(host)
         rows.append(_base(layer, "regional", f"{county.removesuffix('市')}区域重大传染病救治中心（依托{host}）",
                           f"{county} regional infectious-disease treatment centre (ward of {host})", [host],
                           REGIONAL_CLAUSE, f"point = the host hospital {host}: {source}", _approx(host), geom,
-                          institution=host, stand_in=False, precision_km=_precision_km(host)))
+                          institution=host, stand_in=False, precision_km=_precision_km(host), **_placeholder(host)))
     names_en = counties().set_index("name_zh")["name_en"]
     for county in remaining_counties():
         geom, source = county_seat(county)
         rows.append(_base(layer, "county", f"{county}县级综合医院", f"{names_en[county]} county general hospital",
                           [county], COUNTY_CLAUSE, f"stand-in: the plan names no hospital; {source}", True, geom,
-                          institution="", stand_in=True, precision_km=None))
+                          institution="", stand_in=True, precision_km=None, placeholder=True,
+                          placeholder_reason="the plan names no hospital, only 其余市县: placed at the county seat"))
     return layer_frame(rows)
 
 
@@ -227,7 +234,7 @@ def building_projects() -> gpd.GeoDataFrame:
         geom, source, name_en = _point(name)
         rows.append(_base("building-projects", "candidate", as_written, name_en, [], as_written, source, _approx(name),
                           geom, institution=name, precision_km=_precision_km(name),
-                          section="专栏4 医疗卫生基础建设升级工程 — 医疗机构基础建设"))
+                          section="专栏4 医疗卫生基础建设升级工程 — 医疗机构基础建设", **_placeholder(name)))
     return layer_frame(rows)
 
 

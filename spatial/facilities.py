@@ -388,8 +388,19 @@ def _region(region: Any):
     return region if isinstance(region, Region) else resolve(region)
 
 
+#: Why a hospital without a counts_for_tertiary_circle column is counted (tables that predate the column).
+_TIER_REASON = "tier tertiary (the table has no counts_for_tertiary_circle column)"
+
+
+def _circle_members(table: pd.DataFrame) -> pd.Series:
+    """Rows counted for the 1-hour tertiary circle: the table's counts_for_tertiary_circle flag, else tier tertiary."""
+    if "counts_for_tertiary_circle" in table.columns:
+        return table["counts_for_tertiary_circle"].astype(str).str.strip().str.lower().isin({"true", "1", "yes"})
+    return table["tier"].astype(str).str.strip().str.lower() == "tertiary"
+
+
 def _tertiary(region: Any, directory: Path) -> gpd.GeoDataFrame:
-    """Named tertiary hospitals from every *_institutions.csv that lie inside the region outline (1 km tolerance)."""
+    """Hospitals counted for the 1-hour tertiary circle (general tertiary, see circle_reason) inside the region outline."""
     frames = []
     for path in sorted(directory.glob("*_institutions.csv")):
         table = pd.read_csv(path, encoding="utf-8-sig")
@@ -398,7 +409,11 @@ def _tertiary(region: Any, directory: Path) -> gpd.GeoDataFrame:
             raise InputFileError(f"{path}: missing columns {sorted(missing)}; found {list(table.columns)}")
         table["source_row"] = np.arange(2, len(table) + 2)
         table["source_file"] = path.name
-        frames.append(table[table["tier"].astype(str).str.strip().str.lower() == "tertiary"])
+        if "circle_reason" not in table.columns:
+            table["circle_reason"] = _TIER_REASON
+        if "placeholder" not in table.columns:
+            table["placeholder"] = False
+        frames.append(table[_circle_members(table)])
     if not frames:
         raise InputFileError(f"{directory}: no *_institutions.csv files (named hospitals) found")
     table = pd.concat(frames, ignore_index=True)
@@ -409,7 +424,9 @@ def _tertiary(region: Any, directory: Path) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {"name": table["name_zh"], "name_en": table.get("name_en"), "kind": table.get("kind"), "tier": "tertiary",
          "beds": np.nan, "doctors": np.nan, "nurses": np.nan, "source_row": table["source_row"].astype("int64"),
-         "source_file": table["source_file"], "location_source": table.get("location_source"), "stand_in": False},
+         "source_file": table["source_file"], "location_source": table.get("location_source"), "stand_in": False,
+         "circle_reason": table["circle_reason"].astype(str),
+         "placeholder": table["placeholder"].astype(str).str.strip().str.lower().isin({"true", "1", "yes"})},
         geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs="EPSG:4326")
 
 
