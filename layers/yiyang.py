@@ -252,6 +252,7 @@ def carriers() -> gpd.GeoDataFrame:
                 geometry_approximate=approximate,
                 area=area,
                 zone=zone[1],
+                institution=site if isinstance(site, str) else "",
                 **(
                     {"placeholder": True, "placeholder_reason": f"the plan names only {area}, not the site"}
                     if site is None
