@@ -261,6 +261,14 @@ def test_haikou_places_lie_in_haikou():
     assert shapely.contains_xy(haikou_poly, table["lon"].to_numpy(), table["lat"].to_numpy()).all()
 
 
+def test_scenic_points_lie_in_their_county_with_the_stated_precision(cty):
+    table = pd.read_csv(FACILITIES_DIR / "yunnan_scenic_4a.csv")
+    for r in table.itertuples():
+        assert cty.loc[r.adcode].geometry.contains(Point(r.lon, r.lat)), r.name_zh
+        assert cty.loc[r.adcode, "name_zh"] == r.county
+        assert precision_km(r.location_source) * 1000 == r.precision_m <= 5000, r.name_zh
+
+
 def test_scenic_table_has_the_plans_5a_areas():
     table = pd.read_csv(FACILITIES_DIR / "yunnan_scenic_4a.csv")
     assert set(table["level"]) == {"5A", "4A"}
