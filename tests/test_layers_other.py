@@ -246,7 +246,7 @@ def test_points_lie_in_their_province_with_a_stated_precision(csv, outline_of):
     inside = shapely.contains_xy(outline, table["lon"].to_numpy(), table["lat"].to_numpy())
     assert inside.all(), table.loc[~inside, "name_zh"].tolist()
     stated = [precision_km(s) for s in table["location_source"]]
-    if "precision_m" in table:  # the institution tables: the column rules; placeholders stand for a whole unit
+    if "placeholder" in table:  # the institution tables: precision_m rules; placeholders stand for a whole unit
         assert (table["precision_m"] > 0).all()
         stated = [p / 1000 for p, ph in zip(table["precision_m"], table["placeholder"], strict=True) if not ph]
     assert all(s is not None and 0 < s <= 25 for s in stated)
