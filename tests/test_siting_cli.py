@@ -79,7 +79,7 @@ def test_sites_optimize_k_and_target(hainan_dir, tmp_path):
     new = exact["covered_population_after"] - exact["covered_population_before"]
     assert exact["covered_population_after"] - summary["covered_population_after"] <= 0.01 * new
     # an unreachable target is reported as infeasible with the best share the candidates allow
-    far = run(["sites", "optimize", *common(hainan_dir), "--candidates", "gaps", "--n-gaps", "5",
+    far = run(["sites", "optimize", *common(hainan_dir), "--candidates", "gaps", "--n-gaps", "20",
                "--target-coverage", "99.9", "--threshold", "15", "--out", str(tmp_path / "far.geojson")])
     assert far["feasible"] is False and far["best_share"] < 0.999
     assert far["covered_share_after"] == pytest.approx(far["best_share"], abs=1e-6)
