@@ -38,16 +38,17 @@ def named_point(plan: str, layer: str, role: str, name: str, clause: str, **extr
     ``geometry_approximate`` is True for planned sites and for coordinates whose stated precision is
     APPROXIMATE_FROM_KM or worse (or, in tables with it, ``precision_m``).
     """
-    from layers.institutions import institution  # owned by LAYERS-HAINAN; imported lazily
+    from layers.institutions import institution, placeholder_flags  # imported lazily (institutions imports spatial)
 
     inst = institution(name)
     source = str(inst["location_source"])
     stated = precision_km(source)
     if "precision_m" in inst.index and str(inst["precision_m"]).strip() not in ("", "nan"):
         stated = float(inst["precision_m"]) / 1000.0
-    approximate = str(inst["tier"]) == "planned" or stated is None or stated >= APPROXIMATE_FROM_KM
+    flags = placeholder_flags(inst)
+    approximate = bool(flags["placeholder"]) or str(inst["tier"]) == "planned" or stated is None or stated >= APPROXIMATE_FROM_KM
     return feature(
         plan, layer, role, str(inst["name_zh"]), str(inst["name_en"]), Point(float(inst["lon"]), float(inst["lat"])),
         clause=clause, location_source=source, geometry_approximate=approximate, tier=str(inst["tier"]),
-        kind=str(inst["kind"]), precision_km=stated, **extra,
+        kind=str(inst["kind"]), precision_km=stated, institution=str(inst["name_zh"]), **{**flags, **extra},
     )  # fmt: skip

@@ -14,7 +14,7 @@ from typing import Any
 import geopandas as gpd
 from shapely.geometry import MultiPoint, Point
 
-from layers.institutions import institution, is_approximate, precision_km
+from layers.institutions import institution, is_approximate, placeholder_flags, precision_km
 from layers.schema import layer_frame
 
 PLAN = "hainan-13th"
@@ -122,16 +122,33 @@ MULTI_POINT: list[tuple[str, str, str, str]] = [
     ("wellness_elderly_care", "陵水黎族自治县张仲景医疗养生健康产业园", "陵水张仲景医疗养生健康产业园", "专栏3"),
     ("wellness_elderly_care", "三亚海棠国际养生社区一期项目（齐瓦颂·海棠）", "三亚海棠国际养生社区", "专栏6"),
     ("medical_tourism", "海棠湾医疗公园", "海棠湾医疗公园", "专栏6"),
+    ("medical_tourism", "恒大三亚国际合作医院", "恒大三亚国际合作医院", "专栏6"),
 ]
 #: English names where the feature is a project at an institution rather than the institution itself.
 _NAME_EN: dict[str, str] = {
     "三亚市中医院中医药健康旅游基地国际合作项目": "Sanya TCM Hospital TCM health-tourism base (international cooperation project)",
 }
-#: Named 专栏 items left unplaced because their city or site is unknown (reported, not mapped).
+#: Named 专栏 items left unplaced because neither the plan nor a cited source names their city (the placeholder
+#: rule places an item at its city's seat only when the city is known; see layers.institutions.PLACEHOLDER_RULE).
 UNPLACED: tuple[str, ...] = (
-    "南平医疗养生产业园", "海南国际医疗养生中心", "国医（养生）书院海南分院", "恒大三亚国际合作医院",
+    "南平医疗养生产业园", "海南国际医疗养生中心", "国医（养生）书院海南分院",
     "标准化种子种苗繁育基地", "热带药用植物基因资源库", "南药规范化生产基地", "南药健康旅游产品体验项目",
-    "三亚哈尔滨医科大学鸿森医院", "三亚国康医院", "海南优联医院", "海南潮滩湾医院", "海南颐仁医院",
+)
+
+# ---------------------------------------------------------------------------------------------
+# 四(五) 专栏5: public-health and hospital projects.  (as the plan writes it, institution name_zh in the CSV)
+PROJECTS_5: list[tuple[str, str]] = [
+    ("省疾控中心新院区", "海南省疾病预防控制中心新院区"),
+    ("南部精神卫生中心", "南部精神卫生中心"),
+    ("省儿童医院", "海南省儿童医院"),
+    ("省第五人民医院新院区", "海南省第五人民医院"),
+    ("海医附院门急诊大楼和临床教学实验大楼", "海南医学院第一附属医院"),
+    ("三亚哈尔滨医科大学鸿森医院", "三亚哈尔滨医科大学鸿森医院"),
+    ("三亚国康医院", "三亚国康医院"),
+]
+#: 专栏5 items not placed: no city is named (东部 is a region of several cities), or a programme, not a site.
+PROJECTS_5_UNPLACED: tuple[str, ...] = (
+    "东部精神卫生中心", "省结核病医院", "省传染病医院二期工程", "海南优联医院", "海南潮滩湾医院", "海南颐仁医院",
 )
 
 
@@ -142,9 +159,16 @@ def _point(name_zh: str) -> tuple[Point, str]:
 
 
 def _flags(name_zh: str) -> dict[str, object]:
-    """geometry_approximate (planned, or stated precision ≥ 5 km) and precision_km of a named institution."""
+    """geometry_approximate, precision_km and the placeholder flag/reason of a named institution."""
     row = institution(name_zh, region="hainan")
-    return {"geometry_approximate": is_approximate(row), "precision_km": precision_km(row)}
+    return {"geometry_approximate": is_approximate(row), "precision_km": precision_km(row), **placeholder_flags(row)}
+
+
+def _members_placeholder(members: list[str]) -> dict[str, object]:
+    """A multi-member feature is a placeholder when any member's point is; the reason names those members."""
+    held = [m for m in members if _flags(m)["placeholder"]]
+    reason = "; ".join(f"{m}: {_flags(m)['placeholder_reason']}" for m in held)
+    return {"placeholder": bool(held), "placeholder_reason": reason}
 
 
 def five_centres() -> gpd.GeoDataFrame:
@@ -157,7 +181,7 @@ def five_centres() -> gpd.GeoDataFrame:
             "members": [c["city"]], "clause": FIVE_CENTRES_CLAUSE,
             "location_source": f"point = the city's regional-centre hospital {c['anchor']} (the plan names only the "
                                f"city; anchor: {c['anchor_source']}): {source}",
-            **_flags(c["anchor"]), "direction": c["direction"], "anchor": c["anchor"],
+            **_flags(c["anchor"]), "direction": c["direction"], "anchor": c["anchor"], "institution": c["anchor"],
             "anchor_source": c["anchor_source"], "geometry": geom,
         })
     return layer_frame(rows)
@@ -176,6 +200,7 @@ def four_clusters() -> gpd.GeoDataFrame:
                                "data/facilities/hainan_institutions.csv); the first member is the lead/centre",
             "geometry_approximate": any(_flags(m)["geometry_approximate"] for m in members),
             "precision_km": max(_flags(m)["precision_km"] for m in members), "centre": c["centre"], "lead": members[0],
+            **_members_placeholder(members),
             "projects": BOAO_PROJECTS if c["centre"] == "琼海市" else [],
             "geometry": MultiPoint(points),
         })
@@ -197,8 +222,23 @@ def multi_point() -> gpd.GeoDataFrame:
     return layer_frame(rows)
 
 
+def hospital_projects() -> gpd.GeoDataFrame:
+    """四(五) 专栏5: the public-health and hospital projects whose city is known (points; placeholders flagged)."""
+    rows = []
+    for as_written, name in PROJECTS_5:
+        geom, source = _point(name)
+        inst = institution(name, region="hainan")
+        rows.append({
+            "plan": PLAN, "layer": "hospital-projects", "role": "project", "name_zh": as_written,
+            "name_en": str(inst["name_en"]), "members": [], "clause": as_written, "location_source": source,
+            **_flags(name), "section": "四(五) 公共卫生和基本医疗; 专栏5 重点项目", "institution": name, "geometry": geom,
+        })
+    return layer_frame(rows)
+
+
 LAYERS: dict[str, Callable[[], gpd.GeoDataFrame]] = {
     "five-centres": five_centres,
     "four-clusters": four_clusters,
     "multi-point": multi_point,
+    "hospital-projects": hospital_projects,
 }

@@ -16,7 +16,7 @@ import geopandas as gpd
 import shapely
 from shapely.geometry import Point
 
-from layers.institutions import institution, is_approximate, precision_km
+from layers.institutions import institution, is_approximate, placeholder_flags, precision_km
 from layers.schema import layer_frame
 from spatial import facilities, regions
 from spatial.errors import InputFileError
@@ -131,6 +131,11 @@ def _approx(name_zh: str) -> bool:
     return is_approximate(institution(name_zh, region="hainan"))
 
 
+def _placeholder(name_zh: str) -> dict[str, object]:
+    """placeholder and placeholder_reason of a named institution (layers.institutions.PLACEHOLDER_RULE)."""
+    return placeholder_flags(institution(name_zh, region="hainan"))
+
+
 def _precision_km(name_zh: str) -> float | None:
     """Stated precision (km) of a named institution's coordinate."""
     return precision_km(institution(name_zh, region="hainan"))
@@ -182,7 +187,8 @@ def one_core_two_poles_three_zones() -> gpd.GeoDataFrame:
     geom, source, _ = _point(CORE["name_zh"])
     rows = [_base("one-core-two-poles-three-zones", "core", CORE["name_zh"], CORE["name_en"], [],
                   CORE_POLES_ZONES_CLAUSE, source, _approx(CORE["name_zh"]), geom, membership_source="",
-                  projects=LECHENG_PROJECTS_CLAUSE.split("、"))]
+                  projects=LECHENG_PROJECTS_CLAUSE.split("、"), institution=CORE["name_zh"],
+                  **_placeholder(CORE["name_zh"]))]
     rows += [
         _base("one-core-two-poles-three-zones", p["role"], p["name_zh"], p["name_en"], list(p["members"]),
               CORE_POLES_ZONES_CLAUSE, _UNION_SOURCE, False, _union(p["members"], units),
@@ -204,19 +210,20 @@ def public_health_2_3_n() -> gpd.GeoDataFrame:
     for name in PROVINCIAL:
         geom, source, name_en = _point(name)
         rows.append(_base(layer, "provincial", name, name_en, [], PROVINCIAL_CLAUSE, source, _approx(name), geom,
-                          institution=name, stand_in=False, precision_km=_precision_km(name)))
+                          institution=name, stand_in=False, precision_km=_precision_km(name), **_placeholder(name)))
     for county, host in REGIONAL:
         geom, source, _ = _point(host)
         rows.append(_base(layer, "regional", f"{county.removesuffix('市')}区域重大传染病救治中心（依托{host}）",
                           f"{county} regional infectious-disease treatment centre (ward of {host})", [host],
                           REGIONAL_CLAUSE, f"point = the host hospital {host}: {source}", _approx(host), geom,
-                          institution=host, stand_in=False, precision_km=_precision_km(host)))
+                          institution=host, stand_in=False, precision_km=_precision_km(host), **_placeholder(host)))
     names_en = counties().set_index("name_zh")["name_en"]
     for county in remaining_counties():
         geom, source = county_seat(county)
         rows.append(_base(layer, "county", f"{county}县级综合医院", f"{names_en[county]} county general hospital",
                           [county], COUNTY_CLAUSE, f"stand-in: the plan names no hospital; {source}", True, geom,
-                          institution="", stand_in=True, precision_km=None))
+                          institution="", stand_in=True, precision_km=None, placeholder=True,
+                          placeholder_reason="the plan names no hospital, only 其余市县: placed at the county seat"))
     return layer_frame(rows)
 
 
@@ -227,7 +234,140 @@ def building_projects() -> gpd.GeoDataFrame:
         geom, source, name_en = _point(name)
         rows.append(_base("building-projects", "candidate", as_written, name_en, [], as_written, source, _approx(name),
                           geom, institution=name, precision_km=_precision_km(name),
-                          section="专栏4 医疗卫生基础建设升级工程 — 医疗机构基础建设"))
+                          section="专栏4 医疗卫生基础建设升级工程 — 医疗机构基础建设", **_placeholder(name)))
+    return layer_frame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Note 5: the port cities of the 2+3+N network.  The plan counts 7 but names only 海口, 洋浦, 东方.
+PORT_CLAUSE = "完善海口、洋浦、东方等7个口岸所在地公共卫生应急救治服务网络"
+PORT_COUNT = 7
+#: (name as written, county-level unit whose polygon stands for it, or the institution row of a place without one)
+PORTS: list[tuple[str, str]] = [("海口", "海口市"), ("洋浦", "洋浦经济开发区"), ("东方", "东方市")]
+
+# 专栏3: five regional CDC centres and five regional emergency command centres, named by city only.
+CDC_CLAUSE = "5个区域中心级：建设海口、三亚、儋州、琼海、五指山5个区域疾控中心"
+EMERGENCY_CLAUSE = "建设海口、三亚、儋州、琼海、五指山五大区域公共卫生紧急救援指挥中心"
+CENTRE_CITIES: tuple[str, ...] = ("海口市", "三亚市", "儋州市", "琼海市", "五指山市")
+
+# 专栏6 and 第六章: TCM building projects and regional TCM centres.  (as written, role, institution row or the
+# county-level unit whose seat stands in for an unknown site, clause)
+TCM_NEW_CLAUSE = "实施海南省中医院新院区、陵水黎族自治县中医院新院区、儋州市中医院新院区、海口市国际中医中心等新建项目"
+TCM_OPEN_CLAUSE = "完成乐东、澄迈、琼中、屯昌、五指山、保亭等中医院新建启用"
+TCM_REGIONAL_CLAUSE = "加强海口、三亚、儋州、琼海、琼中等市县中医院基础设施和软件建设，构建省级中医区域医疗中心"
+TCM_LEAD_CLAUSE = "推动由省中医院、三亚中医院牵头组建具有示范带动作用的中医医疗集团"
+TCM_PROJECTS: list[tuple[str, str, str, str]] = [
+    ("海南省中医院新院区", "new-campus", "海南省中医院新院区", TCM_NEW_CLAUSE),
+    ("陵水黎族自治县中医院新院区", "new-campus", "陵水黎族自治县", TCM_NEW_CLAUSE),
+    ("儋州市中医院新院区", "new-campus", "儋州市", TCM_NEW_CLAUSE),
+    ("海口市国际中医中心", "new-build", "海口市", TCM_NEW_CLAUSE),
+    *[(f"{c}中医院", "new-county-tcm-hospital", u, TCM_OPEN_CLAUSE) for c, u in (
+        ("乐东", "乐东黎族自治县"), ("澄迈", "澄迈县"), ("琼中", "琼中黎族苗族自治县"), ("屯昌", "屯昌县"),
+        ("五指山", "五指山市"), ("保亭", "保亭黎族苗族自治县"))],
+    ("海口市中医院", "regional-tcm-centre", "海口市中医院", TCM_REGIONAL_CLAUSE),
+    ("三亚市中医院", "regional-tcm-centre", "三亚市中医院", TCM_REGIONAL_CLAUSE),
+    ("儋州市中医院", "regional-tcm-centre", "儋州市", TCM_REGIONAL_CLAUSE),
+    ("琼海市中医院", "regional-tcm-centre", "琼海市", TCM_REGIONAL_CLAUSE),
+    ("琼中中医院", "regional-tcm-centre", "琼中黎族苗族自治县", TCM_REGIONAL_CLAUSE),
+    ("海南省中医院", "tcm-group-lead", "海南省中医院", TCM_LEAD_CLAUSE),
+]  # fmt: skip
+#: Named in 专栏6 but with no city: left unplaced.
+TCM_UNPLACED: tuple[str, ...] = ("国家中医疫病防治及紧急医学救援基地",)
+
+# 专栏8: the three health-industry clusters and the 三亚 TCM export base.
+CLUSTERS: list[dict[str, Any]] = [
+    {"name_zh": "乐城先行区健康服务业集群", "name_en": "Lecheng health-services cluster", "role": "health-services-cluster",
+     "clause": "依托乐城先行区打造健康服务业集群", "members": ["海南博鳌乐城国际医疗旅游先行区"]},
+    {"name_zh": "海口高新区医药制造业集群", "name_en": "Haikou high-tech zone pharmaceutical manufacturing cluster",
+     "role": "pharma-cluster", "clause": "依托海口高新区打造医药制造业集群",
+     "members": ["海口国家高新技术产业开发区", "美安生态科技新城"]},
+    {"name_zh": "三亚中医药服务贸易集群", "name_en": "Sanya TCM service-trade cluster", "role": "tcm-trade-cluster",
+     "clause": "依托三亚打造中医药服务贸易集群", "members": [], "county": "三亚市"},
+]
+EXPORT_BASE_CLAUSE = "全力支持三亚市中医院建设国家中医药服务出口基地"
+_SEAT_REASON = "the plan names only the city/county ({}); the site is not known, so the point is its seat"
+
+
+def _seat_feature(layer: str, role: str, name_zh: str, name_en: str, county: str, clause: str,
+                  **extra: Any) -> dict[str, Any]:
+    """A placeholder feature at a county-level unit's seat (layers.institutions.PLACEHOLDER_RULE)."""
+    geom, source = county_seat(county)
+    return _base(layer, role, name_zh, name_en, [county], clause, f"placeholder: {source}", True, geom,
+                 institution="", placeholder=True, placeholder_reason=_SEAT_REASON.format(county), **extra)
+
+
+def _institution_feature(layer: str, role: str, name_zh: str, name: str, clause: str, **extra: Any) -> dict[str, Any]:
+    """A feature at a named institution's point, carrying its precision and placeholder flags."""
+    geom, source, name_en = _point(name)
+    return _base(layer, role, name_zh, name_en, [], clause, source, _approx(name), geom, institution=name,
+                 precision_km=_precision_km(name), **_placeholder(name), **extra)
+
+
+def port_cities() -> gpd.GeoDataFrame:
+    """Note 5: the port cities the plan names (海口, 东方 as county polygons; 洋浦 as a point, it has no polygon)."""
+    units = counties().set_index("name_zh")
+    rows = []
+    for written, where in PORTS:
+        extra = {"ports_counted": PORT_COUNT, "ports_named": len(PORTS),
+                 "note": f"the plan counts {PORT_COUNT} port cities and names {len(PORTS)}; the other "
+                         f"{PORT_COUNT - len(PORTS)} are unnamed"}  # fmt: skip
+        if where in units.index:
+            rows.append(_base("port-cities", "port-city", where, str(units.loc[where, "name_en"]), [where], PORT_CLAUSE,
+                              _UNION_SOURCE.replace("member counties'", "city's"), False, units.loc[where, "geometry"],
+                              institution="", **extra))
+        else:
+            rows.append(_institution_feature("port-cities", "port-city", where, where, PORT_CLAUSE, **extra))
+        rows[-1]["name_as_written"] = written
+    return layer_frame(rows)
+
+
+def emergency_and_disease_control_centres() -> gpd.GeoDataFrame:
+    """专栏3: the 5 regional CDC centres and 5 regional emergency command centres (placeholders at the city seats)."""
+    names_en = counties().set_index("name_zh")["name_en"]
+    rows = []
+    for city in CENTRE_CITIES:
+        short = city.removesuffix("市")
+        rows.append(_seat_feature("emergency-and-disease-control-centres", "regional-cdc-centre",
+                                  f"{short}区域疾控中心", f"{names_en[city]} regional CDC centre", city, CDC_CLAUSE))
+        rows.append(_seat_feature("emergency-and-disease-control-centres", "regional-emergency-command-centre",
+                                  f"{short}区域公共卫生紧急救援指挥中心",
+                                  f"{names_en[city]} regional public-health emergency command centre", city,
+                                  EMERGENCY_CLAUSE))
+    return layer_frame(rows)
+
+
+def tcm_projects() -> gpd.GeoDataFrame:
+    """专栏6 and 第六章: TCM building projects, new county TCM hospitals, regional TCM centres and the group lead."""
+    units = counties().set_index("name_zh")
+    rows = []
+    for written, role, where, clause in TCM_PROJECTS:
+        if where in units.index:
+            rows.append(_seat_feature("tcm-projects", role, written, f"{written} ({units.loc[where, 'name_en']})",
+                                      where, clause))
+        else:
+            rows.append(_institution_feature("tcm-projects", role, written, where, clause))
+    return layer_frame(rows)
+
+
+def industry_clusters() -> gpd.GeoDataFrame:
+    """专栏8: the Lecheng, Haikou high-tech zone and Sanya TCM-trade clusters, and Sanya's TCM export base."""
+    units = counties().set_index("name_zh")
+    rows = []
+    for c in CLUSTERS:
+        if c["members"]:
+            pts = [_point(m)[0] for m in c["members"]]
+            geom = pts[0] if len(pts) == 1 else shapely.MultiPoint(pts)
+            held = [m for m in c["members"] if _placeholder(m)["placeholder"]]
+            rows.append(_base("industry-clusters", c["role"], c["name_zh"], c["name_en"], list(c["members"]), c["clause"],
+                              "; ".join(f"{m}: {_point(m)[1]}" for m in c["members"]),
+                              any(_approx(m) for m in c["members"]), geom, institution=c["members"][0],
+                              placeholder=bool(held), placeholder_reason="; ".join(held)))
+        else:
+            rows.append(_base("industry-clusters", c["role"], c["name_zh"], c["name_en"], [c["county"]], c["clause"],
+                              f"the city's polygon ({_UNION_SOURCE})", False, units.loc[c["county"], "geometry"],
+                              institution=""))
+    rows.append(_institution_feature("industry-clusters", "tcm-export-base", "三亚市中医院（国家中医药服务出口基地）",
+                                     "三亚市中医院", EXPORT_BASE_CLAUSE))
     return layer_frame(rows)
 
 
@@ -236,4 +376,8 @@ LAYERS: dict[str, Callable[[], gpd.GeoDataFrame]] = {
     "one-core-two-poles-three-zones": one_core_two_poles_three_zones,
     "public-health-2-3-n": public_health_2_3_n,
     "building-projects": building_projects,
+    "port-cities": port_cities,
+    "emergency-and-disease-control-centres": emergency_and_disease_control_centres,
+    "tcm-projects": tcm_projects,
+    "industry-clusters": industry_clusters,
 }

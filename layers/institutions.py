@@ -18,6 +18,19 @@ from spatial.settings import FACILITIES_DIR
 
 #: Columns every *_institutions.csv must have (``precision_m``, ``aliases``, ``notes`` are optional).
 REQUIRED: tuple[str, ...] = ("name_zh", "name_en", "kind", "tier", "lon", "lat", "location_source", "plan_refs")
+#: Columns the project's own tables carry on top (address, how the point was found, the unit the address names,
+#: the placeholder rule and the 1-hour-circle choice); optional for other tables.
+DOCUMENTED: tuple[str, ...] = (
+    "precision_m", "address", "unit_adcode", "location_method", "placeholder", "placeholder_reason",
+    "counts_for_tertiary_circle", "circle_reason",
+)  # fmt: skip
+#: The placeholder rule: a point placed at the seat of a city/county (data/facilities/county_seats.csv) because the
+#: site is unknown is ``placeholder=True`` with the reason; its precision is the unit's farthest point from the seat.
+PLACEHOLDER_RULE = (
+    "placeholder: the site is unknown, so the point is the seat of the city/county the plan names "
+    "(data/facilities/county_seats.csv); it stands for the whole unit"
+)
+_TRUE = {"true", "1", "yes"}
 TIERS: tuple[str, ...] = ("tertiary", "secondary", "other", "planned")
 ALIAS_SEP = "|"
 #: A point stated this imprecise (or a planned site) is flagged ``geometry_approximate`` (same rule as layers/_common).
@@ -49,6 +62,15 @@ def read_institutions(path: Path) -> gpd.GeoDataFrame:
     frame["lon"], frame["lat"] = frame["lon"].astype(float), frame["lat"].astype(float)
     if "aliases" not in frame.columns:
         frame["aliases"] = ""
+    for col in ("placeholder", "counts_for_tertiary_circle"):
+        frame[col] = frame[col].astype(str).str.strip().str.lower().isin(_TRUE) if col in frame else False
+    for col in ("placeholder_reason", "circle_reason", "address", "location_method"):
+        if col not in frame.columns:
+            frame[col] = ""
+    bad = frame["placeholder"] & (frame["placeholder_reason"].astype(str).str.strip() == "")
+    if bad.any():
+        raise InputFileError(f"{path}, row {int(bad.idxmax()) + 2}, column placeholder_reason: empty for a placeholder; "
+                             "say why the site is unknown")
     frame["source_file"] = path.name
     return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")
 
@@ -111,7 +133,18 @@ def precision_km(row: pd.Series) -> float | None:
     return max(found) if found else None
 
 
+def is_placeholder(row: pd.Series) -> bool:
+    """True for a point placed at a city/county seat because the site is unknown (see PLACEHOLDER_RULE)."""
+    return str(row.get("placeholder", "")).strip().lower() in _TRUE
+
+
+def placeholder_flags(row: pd.Series) -> dict[str, object]:
+    """The ``placeholder`` and ``placeholder_reason`` attributes a layer feature built from ``row`` carries."""
+    flag = is_placeholder(row)
+    return {"placeholder": flag, "placeholder_reason": str(row.get("placeholder_reason", "")) if flag else ""}
+
+
 def is_approximate(row: pd.Series, *, from_km: float = APPROXIMATE_FROM_KM) -> bool:
-    """True for planned sites and for coordinates stated no better than ``from_km`` (or not stated at all)."""
+    """True for placeholders, planned sites and coordinates stated no better than ``from_km`` (or not at all)."""
     stated = precision_km(row)
-    return str(row.get("tier", "")) == "planned" or stated is None or stated >= from_km
+    return is_placeholder(row) or str(row.get("tier", "")) == "planned" or stated is None or stated >= from_km

@@ -28,6 +28,9 @@ def layer_frame(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
         missing = [c for c in (*COLUMNS, "geometry") if c not in row]
         if missing:
             raise KeyError(f"layer row {i} ({row.get('name_zh', '?')}) lacks {missing}")
+    for row in rows:  # the placeholder rule (layers.institutions.PLACEHOLDER_RULE) is visible on every feature
+        row.setdefault("placeholder", False)
+        row.setdefault("placeholder_reason", "")
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
     extras = [c for c in frame.columns if c not in (*COLUMNS, "geometry")]
     return frame[[*COLUMNS, *extras, "geometry"]]

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 from shapely.geometry import Point
 
@@ -29,6 +30,7 @@ from layers._common import feature, named_point
 from layers.schema import layer_frame
 from spatial import boundaries
 from spatial.coords import metric_crs
+from spatial.settings import FACILITIES_DIR
 
 PLAN = "yiyang"
 PLAN_FILE = "yiyang_health_industry_plan.txt"
@@ -234,11 +236,8 @@ def carriers() -> gpd.GeoDataFrame:
             lon, lat, source = site
             approximate = True
         else:
-            lon, lat = _point(area)
-            where = "county seat" if area in SEATS else "approximate management-area point"
-            source = (
-                f"the plan names only {area}: placed at its {where} (general knowledge); the site is unknown"
-            )
+            lon, lat, where = _placeholder_point(area)
+            source = f"placeholder: the plan names only {area}: placed at {where}; the site is unknown"
             approximate = True
         zone = next(z for z in ZONES if area in z[3])
         rows.append(
@@ -253,9 +252,26 @@ def carriers() -> gpd.GeoDataFrame:
                 geometry_approximate=approximate,
                 area=area,
                 zone=zone[1],
+                institution=site if isinstance(site, str) else "",
+                **(
+                    {"placeholder": True, "placeholder_reason": f"the plan names only {area}, not the site"}
+                    if site is None
+                    else {}
+                ),
             )
         )
     return layer_frame(rows)
+
+
+def _placeholder_point(area: str) -> tuple[float, float, str]:
+    """Where a carrier the plan names only by county/area is drawn: the county's seat in data/facilities/county_seats.csv
+    (the placeholder rule of layers.institutions), or the approximate point of a management area (no seat exists)."""
+    if area in COUNTY:
+        seats = pd.read_csv(FACILITIES_DIR / "county_seats.csv", encoding="utf-8-sig").set_index("adcode")
+        seat = seats.loc[COUNTY[area]]
+        return float(seat["lon"]), float(seat["lat"]), f"the seat of {area} (data/facilities/county_seats.csv)"
+    lon, lat = MANAGEMENT[area][1:3]
+    return lon, lat, f"the approximate point of the management area {area} ({MANAGEMENT[area][4]})"
 
 
 #: County hospitals to be raised to tertiary level, by institution name_zh.
@@ -296,7 +312,20 @@ def chronic_disease_areas() -> gpd.GeoDataFrame:
     )
 
 
+#: 二(一)1 and 二(一)4: the city's lead general hospital and its lead TCM hospital (the regional TCM centre).
+ANCHORS: tuple[tuple[str, str, str], ...] = (
+    ("益阳市中心医院", "city-lead-hospital", "构建以市中心医院为龙头，以县级综合医院为主体"),
+    ("益阳市第一中医医院", "city-tcm-centre", "以市第一中医医院为龙头，建立市级区域中医医疗中心"),
+)
+
+
+def anchor_hospitals() -> gpd.GeoDataFrame:
+    """The two hospitals the plan makes the city's leads (市中心医院, 市第一中医医院) as points."""
+    return layer_frame([named_point(PLAN, "anchor-hospitals", role, n, clause) for n, role, clause in ANCHORS])
+
+
 LAYERS: dict[str, Callable[[], gpd.GeoDataFrame]] = {
+    "anchor-hospitals": anchor_hospitals,
     "zones": zones,
     "management-areas": management_areas,
     "carriers": carriers,

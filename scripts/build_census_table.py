@@ -3,8 +3,8 @@
 Source: National Bureau of Statistics, 2020 (7th) population census, county volume (中国人口普查分县资料-2020),
 as tabulated in the public repository leiii/census (MIT) — ``census_county_2020_v1.xlsx`` in the data folder
 (``population/``).  The script keeps Hainan (46), Yunnan (53) and Yiyang (4309) and writes one row per
-*leaf* statistical unit (district / county / county-level city / management zone) with totals, urban / rural
-and the 60+, 65+ and 80+ counts summed from the 5-year age bands.
+*leaf* statistical unit (district / county / county-level city / management zone) with totals, urban / rural,
+the 60+, 65+ and 80+ counts and the children 0–14 and 0–4 (the workbook has no 0–2 band), summed from the age bands.
 
 Each row also names ``polygon_adcode``: the county polygon of data/boundaries its people are placed in.
 It differs from ``adcode`` only where the census and the boundaries disagree (documented in
@@ -62,10 +62,13 @@ NO_POLYGON: dict[int, str] = {
 AGE_60 = ("60到64岁", "65到69岁", "70到74岁", "75到79岁", "80到84岁", "85岁以上")
 AGE_65 = AGE_60[1:]
 AGE_80 = AGE_60[4:]
+#: Children: the workbook's youngest bands are 0, 1–4, 5–9, 10–14 (no 0–2 band exists, so no under-3 count).
+AGE_0_14 = ("0岁", "1到4岁", "5到9岁", "10到14岁")
+AGE_0_4 = AGE_0_14[:2]
 
 COLUMNS = [
     "adcode", "province", "prefecture", "county", "pop_total", "pop_urban", "pop_rural",
-    "pop_60plus", "pop_65plus", "pop_80plus", "polygon_adcode", "note",
+    "pop_60plus", "pop_65plus", "pop_80plus", "pop_0to14", "pop_0to4", "polygon_adcode", "note",
 ]
 
 
@@ -123,6 +126,8 @@ def leaves(raw: pd.DataFrame) -> pd.DataFrame:
         "pop_60plus": _age_sum(rows, AGE_60).to_numpy(),
         "pop_65plus": _age_sum(rows, AGE_65).to_numpy(),
         "pop_80plus": _age_sum(rows, AGE_80).to_numpy(),
+        "pop_0to14": _age_sum(rows, AGE_0_14).to_numpy(),
+        "pop_0to4": _age_sum(rows, AGE_0_4).to_numpy(),
     })
     polygon: list[object] = []
     notes: list[str] = []
@@ -156,15 +161,32 @@ def check(raw: pd.DataFrame, table: pd.DataFrame) -> list[str]:
         raise SystemExit("urban + rural != total in some row")
     if (table["pop_80plus"] > table["pop_65plus"]).any() or (table["pop_65plus"] > table["pop_60plus"]).any():
         raise SystemExit("age counts not nested (80+ ≤ 65+ ≤ 60+)")
+    if (table["pop_0to4"] > table["pop_0to14"]).any() or (table["pop_0to14"] + table["pop_60plus"] > table["pop_total"]).any():
+        raise SystemExit("child counts not nested (0–4 ≤ 0–14, 0–14 + 60+ ≤ total)")
+    # the census's own 0–14 share (percent, 2 decimals) must match the summed bands of every coded leaf
+    coded = raw[raw["code"] != ""].assign(adcode=lambda f: f["code"].astype("int64")).set_index("adcode")
+    census_code = table["adcode"].map({v[0]: k for k, v in RECODED.items()}).fillna(table["adcode"]).astype("int64")
+    listed = census_code.isin(coded.index)
+    share = 100.0 * table.loc[listed, "pop_0to14"].to_numpy() / table.loc[listed, "pop_total"].to_numpy()
+    published = coded.loc[census_code[listed], "人口比重_0-14岁"].astype(float).to_numpy()
+    worst = float(abs(share - published).max())
+    if worst > 0.006:
+        raise SystemExit(f"0–14 shares differ from the census's 人口比重_0-14岁 by up to {worst:.3f} points")
+    lines.append(f"0–14 shares of {int(listed.sum())} coded units match 人口比重_0-14岁 (max diff {worst:.4f} points) ✓")
     if table["adcode"].duplicated().any():
         raise SystemExit(f"duplicate adcodes: {table.loc[table['adcode'].duplicated(), 'adcode'].tolist()}")
     sums = raw[(raw["code"] != "") & raw["code"].str.endswith("00")]
-    for code, name, total, urban in zip(sums["code"], sums["区县"], sums["人口数_合计"], sums["城镇人口"]):
+    children = _age_sum(sums, AGE_0_14)
+    for code, name, total, urban, kids in zip(
+        sums["code"], sums["区县"], sums["人口数_合计"], sums["城镇人口"], children, strict=True
+    ):
         prefix = code[:2] if code.endswith("0000") else code[:4]
         # leaf adcodes keep the census prefix except the re-coded ones, whose prefixes are unchanged too
         part = table[table["adcode"].astype(str).str.startswith(prefix)]
         if int(part["pop_total"].sum()) != int(total) or int(part["pop_urban"].sum()) != int(urban):
             raise SystemExit(f"leaves of {code} {name} sum to {part['pop_total'].sum()} ≠ census {total}")
+        if int(part["pop_0to14"].sum()) != int(kids):
+            raise SystemExit(f"0–14 of the leaves of {code} {name} sum to {part['pop_0to14'].sum()} ≠ census {kids}")
         lines.append(f"{code} {name}: {len(part)} units, {int(total):,} persons ✓")
     return lines
 

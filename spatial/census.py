@@ -30,7 +30,7 @@ CENSUS_SOURCE: str = (
 )
 
 COUNT_COLUMNS: tuple[str, ...] = (
-    "pop_total", "pop_urban", "pop_rural", "pop_60plus", "pop_65plus", "pop_80plus",
+    "pop_total", "pop_urban", "pop_rural", "pop_60plus", "pop_65plus", "pop_80plus", "pop_0to14", "pop_0to4",
 )
 
 

@@ -49,8 +49,28 @@ NUMBER_FIELDS: dict[str, tuple[str, ...]] = {
     "beds": ("beds", "床位", "床位数", "编制床位", "实有床位", "实有床位数", "开放床位"),
     "doctors": ("doctors", "医生", "医生数", "医师", "执业医师", "执业(助理)医师", "执业医师数"),
     "nurses": ("nurses", "护士", "护士数", "注册护士", "注册护士数"),
+    # capacities the plans set targets for (layers/targets.py; data/templates/facilities_template.csv)
+    "tcm_doctors": ("tcm_doctors", "中医类执业(助理)医师", "中医类执业医师", "中医执业医师", "中医医师", "中医师"),
+    "gps": ("gps", "general_practitioners", "全科医师", "全科医生", "全科医师数"),
+    "public_health_doctors": ("public_health_doctors", "公共卫生医师", "公卫医师", "公共卫生医师数"),
+    "paediatric_beds": ("paediatric_beds", "pediatric_beds", "儿科床位", "儿科床位数"),
+    "elderly_nursing_beds": ("elderly_nursing_beds", "老年护理床位", "老年护理床位数"),
+    "elderly_beds": ("elderly_beds", "养老床位", "养老床位数", "养生(老)床位"),
+    "rehab_beds": ("rehab_beds", "康复疗养床位", "康复床位"),
+    "childcare_places": ("childcare_places", "托位", "托位数"),
+    "township_emergency_stations": ("township_emergency_stations", "乡镇卫生院急救站", "急救站"),
+    "integrated_care_demo": ("integrated_care_demo", "省级医养结合示范机构", "医养结合示范机构"),
+    "county_tcm_hospitals": ("county_tcm_hospitals", "县级中医医院", "县级公立中医医院"),
+    "tertiary_tcm_hospitals": ("tertiary_tcm_hospitals", "三级中医医院"),
+    "sports_area_m2": ("sports_area_m2", "体育场地面积", "体育场地面积(平方米)", "场地面积"),
+    "sports_instructors": ("sports_instructors", "社会体育指导员", "体育指导员"),
+    "fitness_venues": ("fitness_venues", "健身场地", "健身设施"),
+    "hyperbaric_chambers": ("hyperbaric_chambers", "高压氧舱"),
+    "elevation_m": ("elevation_m", "海拔", "海拔(米)", "海拔(m)"),
 }
 OUTPUT_COLUMNS = ["name", "kind", "tier", "beds", "doctors", "nurses", "source_row", "geometry"]
+#: Number fields beyond OUTPUT_COLUMNS: kept in the output only when the file has a column for them.
+OPTIONAL_NUMBER_FIELDS: tuple[str, ...] = tuple(f for f in NUMBER_FIELDS if f not in OUTPUT_COLUMNS)
 HEADER_SCAN_ROWS = 10  # a header may sit below a title row or two in office spreadsheets
 MAX_LISTED_ROWS = 15  # rows quoted in one error message
 KINDS = ("tertiary", "county_hospital", "primary")
@@ -298,7 +318,8 @@ def _parse(path: Path, raw: pd.DataFrame, datum: str,
          **numbers, "source_row": raw["source_row"].astype("int64").to_numpy()},
         geometry=gpd.points_from_xy(wlon, wlat), crs="EPSG:4326")
     frame.attrs.update({"source": str(path), "datum_in": datum, "columns": cols})
-    return frame[OUTPUT_COLUMNS]
+    present = [f for f in OPTIONAL_NUMBER_FIELDS if cols.get(f)]
+    return frame[[*OUTPUT_COLUMNS[:-2], *present, *OUTPUT_COLUMNS[-2:]]]
 
 
 def _inside(lon: float, lat: float, bbox: tuple[float, float, float, float]) -> bool:
@@ -363,8 +384,19 @@ def check_on_network(facilities: gpd.GeoDataFrame, net: Network, *, max_snap_m: 
 # default facility sets
 
 
+#: Why a hospital without a counts_for_tertiary_circle column is counted (tables that predate the column).
+_TIER_REASON = "tier tertiary (the table has no counts_for_tertiary_circle column)"
+
+
+def _circle_members(table: pd.DataFrame) -> pd.Series:
+    """Rows counted for the 1-hour tertiary circle: the table's counts_for_tertiary_circle flag, else tier tertiary."""
+    if "counts_for_tertiary_circle" in table.columns:
+        return table["counts_for_tertiary_circle"].astype(str).str.strip().str.lower().isin({"true", "1", "yes"})
+    return table["tier"].astype(str).str.strip().str.lower() == "tertiary"
+
+
 def _tertiary(region: Region, directory: Path) -> gpd.GeoDataFrame:
-    """Named tertiary hospitals from every *_institutions.csv that lie inside the region outline (1 km tolerance)."""
+    """Hospitals counted for the 1-hour tertiary circle (general tertiary, see circle_reason) inside the region outline."""
     frames = []
     for path in sorted(directory.glob("*_institutions.csv")):
         table = pd.read_csv(path, encoding="utf-8-sig")
@@ -373,7 +405,11 @@ def _tertiary(region: Region, directory: Path) -> gpd.GeoDataFrame:
             raise InputFileError(f"{path}: missing columns {sorted(missing)}; found {list(table.columns)}")
         table["source_row"] = np.arange(2, len(table) + 2)
         table["source_file"] = path.name
-        frames.append(table[table["tier"].astype(str).str.strip().str.lower() == "tertiary"])
+        if "circle_reason" not in table.columns:
+            table["circle_reason"] = _TIER_REASON
+        if "placeholder" not in table.columns:
+            table["placeholder"] = False
+        frames.append(table[_circle_members(table)])
     if not frames:
         raise InputFileError(f"{directory}: no *_institutions.csv files (named hospitals) found")
     table = pd.concat(frames, ignore_index=True)
@@ -384,7 +420,9 @@ def _tertiary(region: Region, directory: Path) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {"name": table["name_zh"], "name_en": table.get("name_en"), "kind": table.get("kind"), "tier": "tertiary",
          "beds": np.nan, "doctors": np.nan, "nurses": np.nan, "source_row": table["source_row"].astype("int64"),
-         "source_file": table["source_file"], "location_source": table.get("location_source"), "stand_in": False},
+         "source_file": table["source_file"], "location_source": table.get("location_source"), "stand_in": False,
+         "circle_reason": table["circle_reason"].astype(str),
+         "placeholder": table["placeholder"].astype(str).str.strip().str.lower().isin({"true", "1", "yes"})},
         geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs="EPSG:4326")
 
 

@@ -238,8 +238,9 @@ def test_default_tertiary_hospitals_are_named_and_inside(shared_data):
     region = regions.resolve("hainan")
     frame = default_facilities(region, kind="tertiary")
     table = pd.concat([pd.read_csv(p, encoding="utf-8-sig") for p in FACILITIES_DIR.glob("*_institutions.csv")])
-    on_island = table[(table["tier"] == "tertiary") & table["lon"].between(108.5, 111.3) & table["lat"].between(18, 20.3)]
-    assert len(frame) == len(on_island) > 0
+    counted = table["counts_for_tertiary_circle"].astype(bool)  # general tertiary hospitals only (circle_reason)
+    on_island = table[counted & table["lon"].between(108.5, 111.3) & table["lat"].between(18, 20.3)]
+    assert len(frame) == len(on_island) > 0 and frame["circle_reason"].str.len().gt(0).all()
     assert (frame["tier"] == "tertiary").all() and not frame["stand_in"].any()
     assert set(frame["name"]) <= set(table["name_zh"])
     # every row points back at its CSV row

@@ -88,12 +88,12 @@ def test_precision_is_stated_and_consistent(table):
         found = re.findall(r"precision ≈ (\d+(?:\.\d+)?) km", row["location_source"])
         assert len(found) == 1, f"{row['name_zh']}: location_source must state one 'precision ≈ N km'"
         assert float(found[0]) * 1000 == pytest.approx(row["precision_m"]), row["name_zh"]
-        assert 500 <= row["precision_m"] <= 25_000
+        assert 500 <= row["precision_m"] <= (200_000 if row["placeholder"] else 25_000), row["name_zh"]
 
 
 def test_points_placed_at_a_city_seat_agree_with_the_seats_table(table, counties):
     seats = pd.read_csv(FACILITIES_DIR / "county_seats.csv", encoding="utf-8-sig").set_index("adcode")
-    at_seat = table[table["location_source"].str.contains("(city seat", regex=False)]
+    at_seat = table[table["location_method"].str.startswith("town named") & table["address"].str.contains("seat")]
     assert len(at_seat) >= 5
     crs = regions.resolve("hainan").metric_crs
     for _, row in at_seat.iterrows():
@@ -186,7 +186,7 @@ def test_referenced_institutions_exist_once_in_the_csv(built, table):
     refs: list[str] = []
     for (_, layer_id), frame in built.items():
         if "institution" in frame:
-            refs += [n for n in frame["institution"] if n]
+            refs += [n for n in frame["institution"] if isinstance(n, str) and n]
         if layer_id in ("four-clusters", "five-centres"):
             refs += [n for ms in frame["members"] for n in ms if not n.endswith("市")]
         if "anchor_institution" in frame:
@@ -237,7 +237,7 @@ def test_multi_point_themes_and_projects(built, plan_text):
     assert hainan13.MULTI_POINT_CLAUSE in plan_text["hainan-13th"]
     for name in hainan13.UNPLACED:  # left out only what the plan really names
         assert name in plan_text["hainan-13th"], name
-    assert len(frame) == len(hainan13.MULTI_POINT) == 14
+    assert len(frame) == len(hainan13.MULTI_POINT) == 15
     assert frame["name_zh"].is_unique
 
 

@@ -246,6 +246,9 @@ def test_points_lie_in_their_province_with_a_stated_precision(csv, outline_of):
     inside = shapely.contains_xy(outline, table["lon"].to_numpy(), table["lat"].to_numpy())
     assert inside.all(), table.loc[~inside, "name_zh"].tolist()
     stated = [precision_km(s) for s in table["location_source"]]
+    if "placeholder" in table:  # the institution tables: precision_m rules; placeholders stand for a whole unit
+        assert (table["precision_m"] > 0).all()
+        stated = [p / 1000 for p, ph in zip(table["precision_m"], table["placeholder"], strict=True) if not ph]
     assert all(s is not None and 0 < s <= 25 for s in stated)
 
 
@@ -256,6 +259,14 @@ def test_haikou_places_lie_in_haikou():
     assert frame.geometry.within(haikou_poly).all()
     table = pd.read_csv(FACILITIES_DIR / "haikou_institutions.csv")
     assert shapely.contains_xy(haikou_poly, table["lon"].to_numpy(), table["lat"].to_numpy()).all()
+
+
+def test_scenic_points_lie_in_their_county_with_the_stated_precision(cty):
+    table = pd.read_csv(FACILITIES_DIR / "yunnan_scenic_4a.csv")
+    for r in table.itertuples():
+        assert cty.loc[r.adcode].geometry.contains(Point(r.lon, r.lat)), r.name_zh
+        assert cty.loc[r.adcode, "name_zh"] == r.county
+        assert precision_km(r.location_source) * 1000 == r.precision_m <= 5000, r.name_zh
 
 
 def test_scenic_table_has_the_plans_5a_areas():
