@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -12,9 +11,6 @@ from spatial import facilities, population, referral, regions, traveltime
 from spatial.errors import HealthplanError
 from spatial.network import assemble
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
-HAINAN_ROADS = SHARED / "roads" / "hainan_trunk_roads.gpkg"
-needs_hainan = pytest.mark.skipif(not HAINAN_ROADS.is_file(), reason=f"needs {HAINAN_ROADS}")
 
 # Nodes 0..5 on a line near Haikou: P1, Ha, X, T, Hb, P2.  Two-way edges with their minutes:
 #   0–1 10, 1–2 20, 2–3 5, 3–4 8, 4–5 4, and a shortcut 0–2 25.
@@ -78,7 +74,6 @@ def test_empty_level_is_refused(line_net):
         referral.referral_chain(line_net, points([0], ["P"]), points([1], ["H"]), points([], []))
 
 
-@needs_hainan
 def test_hainan_chain_properties(hainan_net):
     reg = regions.resolve("hainan")
     grid = population.from_census(reg, network=hainan_net, cell_m=5000.0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,9 +12,6 @@ from scipy.optimize import linprog
 from spatial import facilities, population, regions, scaling
 from spatial.errors import HealthplanError
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
-HAINAN_ROADS = SHARED / "roads" / "hainan_trunk_roads.gpkg"
-needs_hainan = pytest.mark.skipif(not HAINAN_ROADS.is_file(), reason=f"needs {HAINAN_ROADS}")
 
 
 def served_by_lp(a: sp.csr_matrix, b: sp.csr_matrix, pop, cap0, cap1, sites, threshold) -> float:
@@ -172,7 +168,6 @@ def test_solver_prints_nothing_on_stdout(capfd):
 # Hainan
 
 
-@needs_hainan
 def test_hainan_new_county_hospitals_with_capacity(hainan_net):
     reg = regions.resolve("hainan")
     grid = population.from_census(reg, network=hainan_net, cell_m=4000.0)
