@@ -592,7 +592,7 @@ def _scaling_notices(run: ScalingRun) -> list[NoticeParts]:
             f"(objective {r.mip_objective if r.mip_objective is None else f'{r.mip_objective:,.0f}'}, bound "
             f"{r.mip_bound if r.mip_bound is None else f'{r.mip_bound:,.0f}'}, gap "
             f"{r.mip_gap if r.mip_gap is None else f'{r.mip_gap:.2%}'}), not a proven optimum; give the solver "
-            "more time (time_limit_s) for a proof"),
+            "more time (time_limit_s; --time-limit) for a proof"),
             {"status": r.mip_status, "objective": r.mip_objective, "bound": r.mip_bound, "gap": r.mip_gap}))
     elif r.method.startswith("greedy (fallback"):
         out.append(("scaling_greedy_fallback", (

@@ -378,6 +378,8 @@ def test_hainan_outputs_carry_the_access_layers_bands_and_tables(hainan_access, 
                                                                         "beyond_reach")}
     parts = bands["served"] + bands["over_capacity"] + bands["beyond_reach"]
     np.testing.assert_allclose(parts.compressed(), bands["pop"].compressed(), rtol=1e-5, atol=0.05)
+    cells = res.access.cell_table()
+    assert len(cells) == res.inputs.grid.n_cells and {"served", "facility_name", "fca_score"} <= set(cells.columns)
     catchments = gpd.read_file(paths["results.gpkg"], layer="catchments")
     assert set(catchments["name"]) <= set(res.inputs.facilities["name"]) and (catchments["load_factor"] > 0).all()
 
