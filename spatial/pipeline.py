@@ -125,10 +125,13 @@ class Pipeline:
                 entries.popitem(last=False)
             return value
 
-    def clear(self) -> None:
-        """Forget every cached stage."""
+    def clear(self, stage: str | None = None) -> None:
+        """Forget every cached stage, or only ``stage``'s values (e.g. "capacity")."""
         with self._lock:
-            self._cache.clear()
+            if stage is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(stage, None)
 
     # ---------------------------------------------------------------------------------------------
     # keys
