@@ -252,6 +252,9 @@ class ScalingRun:
     candidates: gpd.GeoDataFrame  # checked pool: status, reason, capacity_units, capacity_persons, cost, chosen_rank
     chosen: gpd.GeoDataFrame  # rank, name, gain_population, served_after, capacity_units, cost (WGS84 points)
     costs_assumed: int  # candidates whose cost was not given (budget form only)
+    capacity_assumed: int = 0  # usable candidates whose capacity neither their file nor the scenario states
+    units_assumed: float = 0.0  # the units given to them
+    column: str = "beds"
 
 
 def _candidate_values(frame: pd.DataFrame, field: str, default: float) -> tuple[np.ndarray, np.ndarray]:
@@ -287,7 +290,7 @@ def run_scaling(
                      else settings.ASSUMED_UNITS.get(column))
     if default_units is None:
         raise OptionError(f"state the capacity of a new site in {field} (candidate_units; --candidate-units)")
-    units, _ = _candidate_values(checked, field, float(default_units))
+    units, units_missing = _candidate_values(checked, field, float(default_units))
     cost, cost_missing = _candidate_values(checked, "cost", settings.DEFAULT_SITE_COST)
     frame = checked.assign(capacity_units=units, capacity_persons=units * existing_capacity.persons_per_unit,
                            cost=cost).reset_index(drop=True)
@@ -325,7 +328,9 @@ def run_scaling(
                      cost=usable["cost"].to_numpy()[result.chosen]).drop(columns=["candidate"]),
         geometry=usable.geometry.to_numpy()[result.chosen], crs="EPSG:4326")
     costs_assumed = int(cost_missing[ok].sum()) if opts.budget is not None else 0
-    return ScalingRun(result, frame.drop(columns=["node"], errors="ignore"), chosen, costs_assumed)
+    units_assumed = int(units_missing[ok].sum()) if opts.candidate_units is None else 0
+    return ScalingRun(result, frame.drop(columns=["node"], errors="ignore"), chosen, costs_assumed, units_assumed,
+                      float(default_units), field)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -409,6 +414,7 @@ class AccessResults:
                 "served_after_sequential": round(float(r.extra.get("served_after_sequential", np.nan)))
                 if np.isfinite(r.extra.get("served_after_sequential", np.nan)) else None,
                 "feasible": r.feasible, "cost_total": _r(r.cost_total, 3), "budget": r.extra.get("budget"),
+                "candidate_units_assumed": sc.units_assumed if sc.capacity_assumed else None,
                 "target_share": r.extra.get("target_share"), "mip_status": r.mip_status, "mip_gap": _r(r.mip_gap, 6),
                 "mip_objective": _r(r.mip_objective, 1), "mip_bound": _r(r.mip_bound, 1),
                 "greedy_served_after": _r(r.greedy_served_after, 1), "solve_s": _r(r.solve_s, 3),
@@ -610,6 +616,11 @@ def _scaling_notices(run: ScalingRun) -> list[NoticeParts]:
             out.append(("scaling_fewer_sites", (
                 f"only {r.chosen.size} of the {asked} new sites asked for serve anyone more; the others are not "
                 "returned"), {"n": int(r.chosen.size), "k": asked}))
+    if run.capacity_assumed:
+        out.append(("scaling_capacity_assumed", (
+            f"{run.capacity_assumed} candidate sites have no {run.column} value: each new site is assumed to have "
+            f"{run.units_assumed:g} {run.column} (state it with candidate_units; --candidate-units)"),
+            {"n": run.capacity_assumed, "units": run.units_assumed, "column": run.column}))
     if run.costs_assumed:
         out.append(("scaling_costs_assumed", (
             f"{run.costs_assumed} candidate sites have no cost: {settings.DEFAULT_SITE_COST:g} each is assumed "

@@ -113,9 +113,11 @@ def test_scale_best_k_exact_and_budget(hainan_dir, tmp_path):
     cands = tmp_path / "cands.csv"
     cands.write_text("name,lon,lat,cost,beds\nA,109.84,19.03,4,800\nB,110.46,19.20,2,800\nC,109.51,18.80,3,800\n",
                      encoding="utf-8")
-    b = ok("access", "scale", *common(hainan_dir), "--candidates", cands, "--budget", "5", "--out",
-           tmp_path / "b")["access"]["scaling"]
+    summary = ok("access", "scale", *common(hainan_dir), "--candidates", cands, "--budget", "5", "--out", tmp_path / "b")
+    b = summary["access"]["scaling"]
     assert b["form"] == "within_budget" and b["cost_total"] <= 5 and b["budget"] == 5.0
+    codes = {n["code"] for n in summary["notices"]}
+    assert "scaling_costs_assumed" not in codes and "scaling_capacity_assumed" not in codes  # the file states both
     table = pd.read_csv(tmp_path / "b" / "scaling_candidates.csv", encoding="utf-8-sig")
     assert table["cost"].tolist() == [4, 2, 3] and table["capacity_units"].eq(800).all()
 

@@ -363,6 +363,9 @@ def test_hainan_scaling_equals_the_engine_and_writes_its_sites(hainan_access):
     s = res.summary()["access"]["scaling"]
     assert s["proven_optimal"] and s["n_sites"] == 2 and s["served_after"] >= s["served_before"]
     assert res.layers()["scaling_sites"]["name"].tolist() == s["sites"]
+    # the seats carry no beds: the 500 assumed for each new site are said
+    assert s["candidate_units_assumed"] == 500.0
+    assert "scaling_capacity_assumed" in {n.code for n in res.notices}
 
 
 def test_hainan_outputs_carry_the_access_layers_bands_and_tables(hainan_access, tmp_path):

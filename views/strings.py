@@ -307,6 +307,9 @@ NOTICES: dict[str, tuple[str, str]] = {
                                    "{best:.1%}."),
     "scaling_fewer_sites": ("要求 {k} 个新院址，只有 {n} 个能新增服务人口。",
                             "Only {n} of the {k} new sites asked for serve anyone more."),
+    "scaling_capacity_assumed": ("{n} 个候选点没有容量数据（列 {column}）：每个新院址按 {units:g} 假设。",
+                                 "{n} candidate sites have no {column} value: each new site is assumed to have "
+                                 "{units:g}."),
     "scaling_costs_assumed": ("{n} 个候选点没有成本数据，每个按 1 计。", "{n} candidate sites have no cost: 1 each is assumed."),
 }
 
