@@ -12,7 +12,7 @@ import geopandas as gpd
 import streamlit as st
 
 from spatial.errors import NetworkError
-from views.app import coverage_tab, data_tab, export_tab, header, mapview, sidebar, sites_tab, state
+from views.app import access_tab, coverage_tab, data_tab, export_tab, header, mapview, sidebar, sites_tab, state, targets_tab
 from views.app.common import guard, pipeline, plan_inputs, plan_layers, tr
 
 
@@ -58,7 +58,8 @@ def main() -> None:
     if region is not None:
         with guard("map"):
             mapview.render(pipe.coverage_key(s) if res is not None else "", res, plans, dynamic, region.bbox)
-    tabs = st.tabs([tr("tab_coverage"), tr("tab_sites"), tr("tab_data"), tr("tab_export")])
+    tabs = st.tabs([tr("tab_coverage"), tr("tab_sites"), tr("tab_data"), tr("tab_export"), tr("tab_access"),
+                    tr("tab_plans")])
     with tabs[0], guard("coverage tab"):
         if res is not None:
             coverage_tab.render(res)
@@ -70,6 +71,10 @@ def main() -> None:
     with tabs[3], guard("export tab"):
         if res is not None:
             export_tab.render(res, plans)
+    with tabs[4], guard("access tab"):
+        access_tab.render(pipe, s, plan, res)
+    with tabs[5], guard("targets tab"):
+        targets_tab.render(res)
 
 
 if __name__ == "__main__":  # streamlit run (and AppTest) execute the script as __main__

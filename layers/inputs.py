@@ -14,6 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 from layers import registry
+from layers import targets as plan_targets_table
 from spatial.regions import Region
 from spatial.results import PlanInputs
 from spatial.settings import FACILITIES_DIR
@@ -27,6 +28,14 @@ EMERGENCY_CLAUSE = "4A级及以上旅游景区建立10分钟紧急医学救援�
 
 #: A plan candidate this far outside the region's outline belongs to another region (metres).
 OUTLINE_TOLERANCE_M: float = 1_000.0
+
+#: Which coverage metric of the engine measures a target (spatial.plantargets.METRICS); the other targets need a
+#: resource column of a facility file, another input, or are not spatial.
+TARGET_METRICS: dict[str, str] = {
+    "tertiary_1h_circle_share": "tertiary_circle", "tertiary_1h_circle": "tertiary_circle",
+    "urban_15min_health_circle": "urban_circle", "rural_30min_health_circle": "rural_circle",
+    "scenic_10min_emergency_circle": "emergency_circle",
+}  # fmt: skip
 
 
 def plan_regions(region: Region) -> tuple[str, ...]:
@@ -73,6 +82,14 @@ def emergency_sites(region: Region) -> gpd.GeoDataFrame | None:
     return frame
 
 
+def targets(plans: tuple[str, ...]) -> pd.DataFrame:
+    """The numeric targets of the given plans (layers/targets.py) with the ``metric`` that measures each, if any."""
+    frame = plan_targets_table.TARGETS
+    frame = frame[frame["plan"].isin(plans)].reset_index(drop=True).copy()
+    frame["metric"] = frame["indicator"].map(TARGET_METRICS).fillna("")
+    return frame
+
+
 def plan_inputs(region: Region) -> PlanInputs:
     """Everything the plans covering ``region`` give the pipeline."""
     keys = plan_regions(region)
@@ -82,6 +99,7 @@ def plan_inputs(region: Region) -> PlanInputs:
     blob = json.dumps([list(map(str, cands["name"])), cands.geometry.x.round(7).tolist(),
                        cands.geometry.y.round(7).tolist()] if len(cands) else [], ensure_ascii=False)
     digest = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
-    return PlanInputs(plans=plans, candidates=cands if len(cands) else None, targets=None,
+    goals = targets(plans)
+    return PlanInputs(plans=plans, candidates=cands if len(cands) else None, targets=goals if len(goals) else None,
                       emergency_sites=sites, emergency_clause=EMERGENCY_CLAUSE if sites is not None else "",
                       key=f"{region.name}:{','.join(plans)}:{digest}")

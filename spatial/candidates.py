@@ -146,7 +146,7 @@ def from_gaps(
 
 def from_seats(region: Region) -> gpd.GeoDataFrame:
     """County seats of the region (data/facilities/county_seats.csv) as candidate sites."""
-    seats = facilities.county_seats(region)
+    seats = facilities.county_seats(region.counties["adcode"])
     return gpd.GeoDataFrame({"name": seats["name_zh"] + "驻地", "adcode": seats["adcode"].to_numpy(),
                              "source": "county seats"}, geometry=seats.geometry.values, crs="EPSG:4326")
 

@@ -67,6 +67,9 @@ NUMBER_FIELDS: dict[str, tuple[str, ...]] = {
     "fitness_venues": ("fitness_venues", "健身场地", "健身设施"),
     "hyperbaric_chambers": ("hyperbaric_chambers", "高压氧舱"),
     "elevation_m": ("elevation_m", "海拔", "海拔(米)", "海拔(m)"),
+    # the access analyses (spatial/access.py): a capacity stated in persons, and a candidate site's cost
+    "capacity_persons": ("capacity_persons", "服务人口", "服务人口数", "服务能力(人)"),
+    "cost": ("cost", "造价", "投资", "投资额", "成本", "建设费用"),
 }
 OUTPUT_COLUMNS = ["name", "kind", "tier", "beds", "doctors", "nurses", "source_row", "geometry"]
 #: Number fields beyond OUTPUT_COLUMNS: kept in the output only when the file has a column for them.

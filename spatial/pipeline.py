@@ -7,6 +7,10 @@ Every front end (each CLI command, ``healthplan scenario run``, the app) builds 
             facilities, primary care ─────────────┘  minutes to primary care ──┘   geometry (gap polygons,
                                                                                     isochrones, surface)
     candidate pool ─ evaluation (what-if) ─ candidate isochrones;   optimiser pool ─ choice (optimal siting)
+    cells × facilities matrix (one per facility set and threshold) ─┬─ capacity ─ catchments
+                                                                    ├─ fca
+                                                                    └─ scaling (+ its candidates' matrix)
+    referral chain (primary care → county hospitals → facilities);  plan targets (metrics + resources)
 
 Each stage's result is kept in an in-memory LRU cache under a key made of exactly what it depends on
 (scenario parts, upstream keys, and the identity — path, size, modification time — of every file it
@@ -34,15 +38,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from spatial import access as acc
 from spatial import candidates as cands
 from spatial import coverage, datafolder, facilities, gaps, isochrones, netcache, network, population, traveltime
+from spatial import plantargets as ptargets
 from spatial.errors import HealthplanError, InputFileError
 from spatial.network import Network
+from spatial.odmatrix import TravelMatrix, place_facility_minutes
 from spatial.population import PopulationGrid
 from spatial.reach import site_cells
 from spatial.regions import Region, resolve
 from spatial.results import Geometry, Inputs, Metrics, Notice, PlanInputs, Results, Times
-from spatial.scenario import Scenario, Source
+from spatial.scenario import CapacityAnalysis, Scenario, Source
 from spatial.settings import MAX_SNAP_M, Progress, no_progress
 from spatial.sitestudy import SiteChoice, SiteEvaluation, choose_sites, evaluate_sites
 from spatial.whatif import candidate_isochrones
@@ -118,10 +125,13 @@ class Pipeline:
                 entries.popitem(last=False)
             return value
 
-    def clear(self) -> None:
-        """Forget every cached stage."""
+    def clear(self, stage: str | None = None) -> None:
+        """Forget every cached stage, or only ``stage``'s values (e.g. "capacity")."""
         with self._lock:
-            self._cache.clear()
+            if stage is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(stage, None)
 
     # ---------------------------------------------------------------------------------------------
     # keys
@@ -428,6 +438,167 @@ class Pipeline:
         return self._cached("choice", key, compute)
 
     # ---------------------------------------------------------------------------------------------
+    # access analyses (spatial/access.py) and the plans' targets (spatial/plantargets.py)
+
+    def _capacity_threshold(self, s: Scenario) -> float:
+        """Minutes of the capacity analysis and of scaling up: its own, else the tertiary threshold."""
+        c = s.access.capacity
+        return float(c.threshold_min) if c is not None and c.threshold_min is not None else s.thresholds.tertiary_min
+
+    def _k_matrix(self, s: Scenario, limit_min: float) -> str:
+        return _key("odmatrix", self._k_cells(s), self._k_facilities(s, "facilities"), float(limit_min))
+
+    def travel_matrix(self, s: Scenario, limit_min: float) -> TravelMatrix:
+        """Minutes from every cell to every facility within ``limit_min`` (the cells' snap reused; one per limit)."""
+        def compute() -> TravelMatrix:
+            net, fac = self.network(s)[0], self.facilities(s, "facilities")
+            facilities.check_on_network(fac, net)
+            snapped = traveltime.snap(net, *traveltime.point_lonlat(fac))
+            return place_facility_minutes(net, self.cells(s), snapped.node, snapped.access_min, limit_min=limit_min)
+
+        return self._cached("odmatrix", self._k_matrix(s, limit_min), compute)
+
+    def _k_capacity(self, s: Scenario) -> str:
+        return _key("capacity", self._k_matrix(s, self._capacity_threshold(s)), asdict(s.access.capacity))
+
+    def capacity(self, s: Scenario) -> acc.CapacityRun | None:
+        """Capacity-aware coverage (None unless the scenario asks for it)."""
+        opts = s.access.capacity
+        if opts is None:
+            return None
+        t = self._capacity_threshold(s)
+        return self._cached("capacity", self._k_capacity(s), lambda: acc.run_capacity(
+            self.population(s), self.travel_matrix(s, t), self.facilities(s, "facilities"), opts, threshold_min=t))
+
+    def catchments(self, s: Scenario) -> gpd.GeoDataFrame | None:
+        """Each facility's served cells traced into polygons with its load (the drawable part of capacity)."""
+        run = self.capacity(s)
+        if run is None:
+            return None
+        return self._cached("catchments", self._k_capacity(s), lambda: acc.catchments(self.population(s), run))
+
+    def fca(self, s: Scenario) -> acc.FcaRun | None:
+        """2SFCA / E2SFCA scores (None unless asked for)."""
+        opts = s.access.fca
+        if opts is None:
+            return None
+        d0 = float(opts.catchment_min) if opts.catchment_min is not None else s.thresholds.tertiary_min
+        return self._cached("fca", _key("fca", self._k_matrix(s, d0), asdict(opts)), lambda: acc.run_fca(
+            self.population(s), self.travel_matrix(s, d0), self.facilities(s, "facilities"), opts, catchment_min=d0))
+
+    def county_hospitals(self, s: Scenario) -> gpd.GeoDataFrame:
+        """The referral chain's county-level hospitals: a file, or county seats standing in (flagged)."""
+        src = s.access.referral.county_hospitals if s.access.referral is not None else Source(
+            "default", options={"kind": "county_hospital"})
+
+        def compute() -> gpd.GeoDataFrame:
+            if src.kind == "default":
+                return facilities.default_facilities(self.region(s), kind=str(src.options.get("kind", "county_hospital")))
+            frame = facilities.read_facilities(str(src.path), datum=str(src.options.get("datum", "wgs84")))
+            facilities.check_on_network(frame, self.network(s)[0])
+            return frame
+
+        return self._cached("facilities", _key("facilities", "county_hospitals", _source_key(src), s.region), compute)
+
+    def referral(self, s: Scenario) -> acc.ReferralRun | None:
+        """The referral chain from the scenario's primary care (None unless asked for)."""
+        opts = s.access.referral
+        if opts is None:
+            return None
+        key = _key("referral", self._k_network(s), self._k_facilities(s, "primary"), self._k_facilities(s, "facilities"),
+                   asdict(opts), _source_key(opts.county_hospitals), s.region)
+
+        def compute() -> acc.ReferralRun:
+            net, primary = self.network(s)[0], self.facilities(s, "primary")
+            if len(primary):
+                facilities.check_on_network(primary, net)
+            return acc.run_referral(net, primary, self.county_hospitals(s), self.facilities(s, "facilities"),
+                                    counties=self.region(s).counties, limit_min=opts.limit_min)
+
+        return self._cached("referral", key, compute)
+
+    def scaling(self, s: Scenario, plan: PlanInputs | None = None, progress: Progress = no_progress
+                ) -> acc.ScalingRun | None:
+        """New sites with capacity (None unless asked for); today's capacities as the capacity analysis states them."""
+        opts = s.access.scaling
+        if opts is None:
+            return None
+        t = self._capacity_threshold(s)
+        copts = s.access.capacity or CapacityAnalysis()
+        key = _key("scaling", self._k_matrix(s, t), asdict(copts), asdict(opts), [_source_key(x) for x in opts.pool],
+                   asdict(s.sites), s.thresholds.tertiary_min, plan.key if plan else None)
+
+        def compute() -> acc.ScalingRun:
+            progress("scaling up: candidate sites with capacity", None)
+            net, region = self.network(s)[0], self.region(s)
+            pool = self._pool(s, opts.pool, plan)
+            if not len(pool):
+                raise HealthplanError("scaling up has no candidate sites: add sites, a file, seats or gaps")
+            checked = cands.check_candidates(net, pool, region=region, max_road_m=s.sites.max_road_m)
+            checked = checked.reset_index(drop=True)
+            fac = self.facilities(s, "facilities")
+            caps = acc.facility_capacities(fac, copts.column, persons_per_unit=copts.persons_per_unit,
+                                           assumed_units=copts.assumed_units)
+            return acc.run_scaling(net, self.population(s), self.cells(s), self.travel_matrix(s, t), caps, checked,
+                                   opts, threshold_min=t)
+
+        return self._cached("scaling", key, compute)
+
+    def access(self, s: Scenario, plan: PlanInputs | None = None, *, progress: Progress = no_progress,
+               geometry: bool = True) -> acc.AccessResults | None:
+        """Every access analysis the scenario asks for (each a cached stage), None when it asks for none."""
+        if not s.access.any:
+            return None
+        return acc.AccessResults(capacity=self.capacity(s), fca=self.fca(s), referral=self.referral(s),
+                                 scaling=self.scaling(s, plan, progress),
+                                 catchments=self.catchments(s) if geometry else None)
+
+    def _resource_frame(self, s: Scenario) -> tuple[gpd.GeoDataFrame | None, str | None, bool]:
+        """The facility file measured against the targets: the scenario's resources file, else a facilities file.
+
+        Returns the frame, its path and whether the user named it for this purpose (then a file without any
+        capacity column is an error; a facilities file without one is simply not measured).
+        """
+        if s.resources is not None:
+            src = s.resources
+            frame = self._cached("facilities", _key("facilities", "resources", _source_key(src)), lambda: (
+                facilities.read_facilities(str(src.path), datum=str(src.options.get("datum", "wgs84")))))
+            return frame, str(src.path), True
+        if s.facilities.kind == "file":
+            return self.facilities(s, "facilities"), str(s.facilities.path), False
+        return None, None, False
+
+    def plan_targets(self, s: Scenario, plan: PlanInputs | None = None) -> ptargets.PlanTargets | None:
+        """The plans' targets for this run: measured, measurable (with the input named) or not spatial."""
+        if plan is None or plan.targets is None or not len(plan.targets):
+            return None
+        src = s.resources or (s.facilities if s.facilities.kind == "file" else None)
+        key = _key("plan_targets", self._k_minutes(s, "facilities"), self._k_minutes(s, "primary"),
+                   s.thresholds.emergency_min, _source_key(s.emergency_sites), _source_key(s.emergency_destinations),
+                   _source_key(src), plan.key)
+
+        def compute() -> ptargets.PlanTargets:
+            region, grid = self.region(s), self.population(s)
+            frame, path, named = self._resource_frame(s)
+            measured = None
+            if frame is not None:
+                try:
+                    measured = ptargets.measure_resources(frame, plan.targets, counties=region.counties)
+                except InputFileError as exc:
+                    if named:
+                        raise InputFileError(f"{path}: {exc}") from None
+            emergency = self.metrics(s, plan).emergency
+            return ptargets.plan_targets(
+                plan.targets, grid=grid, minutes=self.minutes(s, "facilities")[0],
+                primary_minutes=self.minutes(s, "primary")[0],
+                primary_stand_in=bool(self.facilities(s, "primary").get("stand_in", pd.Series(False)).any()),
+                counties=region.counties, emergency=emergency,
+                emergency_stand_in=emergency is not None and s.emergency_destinations is None,
+                resources=measured, resources_source=path if measured else None)
+
+        return self._cached("plan_targets", key, compute)
+
+    # ---------------------------------------------------------------------------------------------
     # the whole run
 
     def run(
@@ -456,8 +627,13 @@ class Pipeline:
             evaluation = self.evaluation(s, plan)
         cand_iso = self.candidate_isochrones(s, plan) if with_candidate_isochrones and evaluation is not None else None
         choice = self.choice(s, plan, progress) if s.optimiser.runs else None
+        access = None
+        if s.access.any:
+            progress("access analyses (capacity, floating catchment, referral, scaling up)", 0.8)
+            access = self.access(s, plan, progress=progress, geometry=geometry)
+        targets = self.plan_targets(s, plan)
         progress(f"scenario done in {time.perf_counter() - t0:.1f} s", 1.0)
-        return Results(s, inputs, times, metrics, geom, evaluation, cand_iso, choice, plan)
+        return Results(s, inputs, times, metrics, geom, evaluation, cand_iso, choice, plan, access, targets)
 
 
 def run(s: Scenario, plan: PlanInputs | None = None, *, progress: Progress = no_progress) -> Results:

@@ -19,8 +19,10 @@ import pandas as pd
 import shapely
 
 from spatial import coverage, provenance, settings
+from spatial.access import AccessResults
 from spatial.gaps import Gaps
 from spatial.network import Network
+from spatial.plantargets import PlanTargets
 from spatial.population import PopulationGrid
 from spatial.regions import Region
 from spatial.scenario import Scenario, to_dict
@@ -113,6 +115,8 @@ class Results:
     candidate_isochrones: gpd.GeoDataFrame | None
     choice: SiteChoice | None
     plan: PlanInputs | None
+    access: AccessResults | None = None  # capacity, floating catchment, referral, scaling up (spatial/access.py)
+    targets: PlanTargets | None = None  # the plans' targets as this run measures them (spatial/plantargets.py)
 
     @property
     def region(self) -> Region:
@@ -140,6 +144,8 @@ class Results:
                     f"HiGHS stopped ({r.mip_status}) before proving optimality: the sites are its best found "
                     f"(bound {r.mip_bound}, gap {r.mip_gap}); give it more time for a proof"),
                     {"status": r.mip_status, "gap": r.mip_gap}))
+        if self.access is not None:
+            out += [Notice(code, message, values) for code, message, values in self.access.notices()]
         return tuple(out)
 
     # ---------------------------------------------------------------------------------------------
@@ -195,6 +201,10 @@ class Results:
                 "sites": [str(n) for n in self.choice.chosen["name"]],
                 "gain_population": [round(float(g)) for g in r.gain_population],
             }
+        if self.access is not None:
+            out["access"] = self.access.summary(self.region.counties)
+        if self.targets is not None:
+            out["plan_targets"] = self.targets.summary()
         out["notices"] = [{"code": n.code, "message": n.message} for n in self.notices]
         return out
 
@@ -227,8 +237,12 @@ class Results:
         return frame.to_crs("EPSG:4326")
 
     def cell_bands(self) -> dict[str, np.ndarray]:
-        """Per-cell values written beside the population in ``cells.tif``: minutes to each kind of facility."""
-        return {"minutes": self.times.minutes, "primary_minutes": self.times.primary_minutes}
+        """Per-cell values written beside the population in ``cells.tif``: minutes to each kind of facility, and
+        where asked the persons served / over capacity / beyond reach and the floating-catchment score."""
+        out = {"minutes": self.times.minutes, "primary_minutes": self.times.primary_minutes}
+        if self.access is not None:
+            out.update(self.access.cell_bands())
+        return out
 
     def layers(self, *, cells: bool = False) -> dict[str, gpd.GeoDataFrame]:
         """Every result layer (WGS84) keyed by its export name; the cell polygons only when ``cells`` is set.
@@ -261,6 +275,8 @@ class Results:
             out["candidate_isochrones"] = self.candidate_isochrones
         if self.choice is not None:
             out["optimised_sites"] = self.choice.chosen.drop(columns=["node"], errors="ignore")
+        if self.access is not None:
+            out.update(self.access.layers(region.counties))
         return out
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -270,6 +286,12 @@ class Results:
             out["candidates_by_county"] = self.evaluation.by_county
         if self.metrics.emergency is not None:
             out["emergency_sites"] = self.metrics.emergency.counties
+        if self.access is not None:
+            out.update(self.access.tables(self.region.counties))
+        if self.targets is not None:
+            out["plan_targets"] = self.targets.table
+            if len(self.targets.by_county):
+                out["plan_targets_by_county"] = self.targets.by_county
         return out
 
     # ---------------------------------------------------------------------------------------------
@@ -283,6 +305,10 @@ class Results:
                                                      "gaps", "isochrones")}
         if self.metrics.emergency is not None:
             methods["emergency_circle"] = coverage.METHODS["emergency_circle"]
+        if self.access is not None:
+            methods.update(self.access.methods())
+        if self.targets is not None:
+            methods["plan_targets"] = PLAN_TARGETS_METHOD
         return provenance.record(
             scenario=to_dict(s),
             region={"name": inp.region.name, "name_zh": inp.region.name_zh, "adcode": inp.region.adcode},
@@ -293,6 +319,8 @@ class Results:
                 "primary_care": s.primary.path or _default_text(inp.primary, "primary-care points"),
                 "population": s.population.path or inp.grid.provenance.get("source", "2020 census"),
                 "plans": list(self.plan.plans) if self.plan else [],
+                **({"resources": self.targets.resources_source} if self.targets is not None
+                   and self.targets.resources_source else {}),
             },
             methods=methods,
             assumptions={"detour_factor": settings.DETOUR_FACTOR, "access_kmh": settings.ACCESS_SPEED_KMH,
@@ -303,6 +331,15 @@ class Results:
             network=inp.network.provenance,
             population=inp.grid.provenance,
         )
+
+
+#: How the plans' targets are measured (quoted in the provenance when the run carries them).
+PLAN_TARGETS_METHOD: str = (
+    "each numeric target of the region's plans (layers/targets.py, with its quoted clause): circles measured as the "
+    "share of census persons within the target's own minutes of the run's facilities (health circles only with "
+    "real primary-care points); resources as the sum of a facility-file column per county per census denominator "
+    "(spatial/resources.py) with the gap; the rest measurable once the named input is given, or not spatial"
+)
 
 
 def _default_text(frame: gpd.GeoDataFrame, what: str) -> str:

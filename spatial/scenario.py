@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from spatial import settings
+from spatial.capacity import ORDERS as CAPACITY_ORDERS
 from spatial.coords import DATUMS
 from spatial.errors import HealthplanError, InputFileError, OptionError
 from spatial.facilities import KINDS as FACILITY_DEFAULT_KINDS
+from spatial.fca import DECAYS as FCA_DECAYS
 from spatial.reach import WEIGHTS
 from spatial.regions import resolve
 from spatial.siting import METHODS
@@ -45,7 +47,21 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "max_road_m": (1.0, 50_000.0, "metres"),
     "time_limit_s": (1.0, 3_600.0, "seconds"),
     "target_share": (1e-6, 1.0, "share of the population (0–1)"),
+    # access analyses
+    "persons_per_unit": (1e-6, 1e9, "persons per unit"),
+    "units": (0.0, 1e7, "units of the capacity column (beds, doctors, nurses or persons)"),
+    "band_min": (0.0, 60.0, "minutes (1 = whole minutes, 0 = exact times)"),
+    "sigma_min": (0.1, 600.0, "minutes"),
+    "budget": (0.0, 1e15, "cost units"),
 }
+
+#: Capacity columns the access analyses read: scenario value → facility-file column (spatial.facilities).
+CAPACITY_COLUMNS: dict[str, str] = {"beds": "beds", "doctors": "doctors", "nurses": "nurses",
+                                    "persons": "capacity_persons"}
+#: Supplies of the floating-catchment scores: a capacity column, or ``count`` (1 per facility).
+FCA_SUPPLIES: tuple[str, ...] = (*CAPACITY_COLUMNS, "count")
+FCA_METHODS: tuple[str, ...] = ("2sfca", "e2sfca")
+SCALING_METHODS: tuple[str, ...] = ("exact", "greedy")
 
 #: Suffixes a file of each kind may have.
 SUFFIXES: dict[str, tuple[str, ...]] = {
@@ -120,6 +136,67 @@ class Optimiser:
 
 
 @dataclass(frozen=True)
+class CapacityAnalysis:
+    """Capacity-aware coverage (AccessMod): who is served, by which facility, who is over capacity or beyond reach."""
+
+    column: str = "beds"  # a key of CAPACITY_COLUMNS
+    persons_per_unit: float | None = None  # None: settings.PERSONS_PER_UNIT[column]
+    assumed_units: float | None = None  # units of a facility with no value; None: settings.ASSUMED_UNITS (announced)
+    threshold_min: float | None = None  # None: thresholds.tertiary_min
+    order: str = "demand"  # facility processing order: demand | capacity | given
+    band_min: float = 1.0  # travel-time zones taken whole (1 = AccessMod's whole minutes, 0 = exact times)
+
+
+@dataclass(frozen=True)
+class FcaAnalysis:
+    """Two-step floating catchment scores (2SFCA / E2SFCA) per cell and county."""
+
+    method: str = "e2sfca"  # 2sfca | e2sfca
+    decay: str | None = None  # none | step (Luo & Qi's 1, 0.68, 0.22 on thirds) | gaussian; None: the method's own
+    #                           (none for 2sfca, step for e2sfca)
+    catchment_min: float | None = None  # None: thresholds.tertiary_min
+    sigma_min: float | None = None  # Gaussian width; None: settings.GAUSSIAN_SIGMA_SHARE × catchment
+    supply: str = "beds"  # a key of CAPACITY_COLUMNS, or count
+    assumed_units: float | None = None  # as in CapacityAnalysis
+
+
+@dataclass(frozen=True)
+class ReferralAnalysis:
+    """Minutes along primary care → county hospital → tertiary hospital (primary = the scenario's primary care)."""
+
+    county_hospitals: Source = Source("default", options={"kind": "county_hospital"})  # default: county-seat stand-ins
+    limit_min: float | None = None  # searches stop here; None: no limit
+
+
+@dataclass(frozen=True)
+class ScalingAnalysis:
+    """New sites with capacity: the best k, the fewest to a target share served, or the most served within a budget."""
+
+    k: int = 0
+    target_share: float | None = None
+    budget: float | None = None  # in the candidates' cost unit (their cost column, else DEFAULT_SITE_COST each)
+    pool: tuple[Source, ...] = (Source("gaps"),)
+    candidate_units: float | None = None  # capacity of a new site in the capacity column's units; None: assumed units
+    method: str = "exact"  # exact (HiGHS MILP, greedy warm start) | greedy
+    time_limit_s: float = settings.SOLVER_TIME_LIMIT_S
+
+
+@dataclass(frozen=True)
+class Access:
+    """The access analyses a scenario asks for; each is off (None) unless asked."""
+
+    capacity: CapacityAnalysis | None = None
+    fca: FcaAnalysis | None = None
+    referral: ReferralAnalysis | None = None
+    scaling: ScalingAnalysis | None = None
+
+    @property
+    def any(self) -> bool:
+        """True when any analysis is asked for."""
+        return any(x is not None for x in (self.capacity, self.fca, self.referral, self.scaling))
+
+
+@dataclass(frozen=True)
 class Scenario:
     """Every input of one run; ``data_dir`` None means $HEALTHPLAN_DATA or ../shared/data."""
 
@@ -137,6 +214,8 @@ class Scenario:
     per_facility_isochrones: bool = False
     sites: Sites = Sites()
     optimiser: Optimiser = Optimiser()
+    access: Access = Access()
+    resources: Source | None = None  # a facility file with capacities, measured against the plans' targets
 
     def data_folder(self) -> Path:
         """The data folder this scenario reads: its own, else $HEALTHPLAN_DATA, else ../shared/data."""
@@ -209,6 +288,17 @@ class _Reader:
             raise self.bad(prefix + key, f"must be in {lo:g}…{hi:g} {unit}, got {value:g}")
         return float(value)
 
+    def optional(self, raw: Mapping[str, Any], key: str, what: str, prefix: str = "") -> float | None:
+        """A number within RANGES[what], or None when absent or null."""
+        return None if raw.get(key) is None else self.number(raw, key, 0.0, what, prefix)
+
+    def choice(self, raw: Mapping[str, Any], key: str, default: str, allowed: Sequence[str], prefix: str = "") -> str:
+        """One of ``allowed``."""
+        value = raw.get(key, default)
+        if value not in allowed:
+            raise self.bad(prefix + key, f"must be one of {', '.join(allowed)}, got {value!r}")
+        return str(value)
+
     def whole(self, raw: Mapping[str, Any], key: str, default: int, lo: int, hi: int, prefix: str = "") -> int:
         """A whole number in lo…hi."""
         value = raw.get(key, default)
@@ -280,6 +370,73 @@ class _Reader:
             if fkind not in FACILITY_DEFAULT_KINDS:
                 raise self.bad(f"{key}.options.kind", f"must be one of {', '.join(FACILITY_DEFAULT_KINDS)}, got {fkind!r}")
         return Source(kind, path, options)
+
+
+def _fields(cls: type) -> list[str]:
+    """The field names of a dataclass."""
+    return [f.name for f in dataclasses.fields(cls)]
+
+
+def _access(r: _Reader, raw: Any) -> Access:
+    """The ``access`` block: each analysis off (null/absent) or an object of its options (ranges in messages)."""
+    raw = r.mapping(raw, "access")
+    r.keys(raw, "access", _fields(Access))
+    parts: dict[str, Any] = {}
+    if raw.get("capacity") is not None:
+        c, p = r.mapping(raw["capacity"], "access.capacity"), "access.capacity."
+        r.keys(c, "access.capacity", _fields(CapacityAnalysis))
+        parts["capacity"] = CapacityAnalysis(
+            column=r.choice(c, "column", "beds", tuple(CAPACITY_COLUMNS), p),
+            persons_per_unit=r.optional(c, "persons_per_unit", "persons_per_unit", p),
+            assumed_units=r.optional(c, "assumed_units", "units", p),
+            threshold_min=r.optional(c, "threshold_min", "threshold", p),
+            order=r.choice(c, "order", "demand", CAPACITY_ORDERS, p),
+            band_min=r.number(c, "band_min", 1.0, "band_min", p))
+    if raw.get("fca") is not None:
+        f, p = r.mapping(raw["fca"], "access.fca"), "access.fca."
+        r.keys(f, "access.fca", _fields(FcaAnalysis))
+        parts["fca"] = FcaAnalysis(
+            method=r.choice(f, "method", "e2sfca", FCA_METHODS, p),
+            decay=None if f.get("decay") is None else r.choice(f, "decay", "step", FCA_DECAYS, p),
+            catchment_min=r.optional(f, "catchment_min", "threshold", p),
+            sigma_min=r.optional(f, "sigma_min", "sigma_min", p),
+            supply=r.choice(f, "supply", "beds", FCA_SUPPLIES, p),
+            assumed_units=r.optional(f, "assumed_units", "units", p))
+    if raw.get("referral") is not None:
+        f, p = r.mapping(raw["referral"], "access.referral"), "access.referral."
+        r.keys(f, "access.referral", _fields(ReferralAnalysis))
+        hospitals = r.source(f.get("county_hospitals") or {"kind": "default", "options": {"kind": "county_hospital"}},
+                             p + "county_hospitals", FACILITY_KINDS)
+        kind = hospitals.options.get("kind", "county_hospital")
+        if hospitals.kind == "default" and kind not in FACILITY_DEFAULT_KINDS:
+            raise r.bad(p + "county_hospitals.options.kind",
+                        f"must be one of {', '.join(FACILITY_DEFAULT_KINDS)}, got {kind!r}")
+        parts["referral"] = ReferralAnalysis(county_hospitals=hospitals,
+                                             limit_min=r.optional(f, "limit_min", "threshold", p))
+    if raw.get("scaling") is not None:
+        f, p = r.mapping(raw["scaling"], "access.scaling"), "access.scaling."
+        r.keys(f, "access.scaling", _fields(ScalingAnalysis))
+        k = r.whole(f, "k", 0, 0, 100, p)
+        target = None if f.get("target_share") is None else r.number(f, "target_share", 0.0, "target_share", p)
+        budget = r.optional(f, "budget", "budget", p)
+        if sum((k > 0, target is not None, budget is not None)) != 1:
+            raise r.bad("access.scaling", "takes exactly one of k (number of new sites), target_share (0–1) or "
+                                          f"budget (cost units); got k={k}, target_share={target}, budget={budget}")
+        pool_raw = f.get("pool") or ["gaps"]
+        if not isinstance(pool_raw, list | tuple):
+            raise r.bad(p + "pool", f"must be a list of candidate sources ({', '.join(CANDIDATE_SOURCES)})")
+        parts["scaling"] = ScalingAnalysis(
+            k=k, target_share=target, budget=budget,
+            pool=tuple(r.source(x, f"{p}pool[{i}]", CANDIDATE_SOURCES) for i, x in enumerate(pool_raw, start=1)),
+            candidate_units=r.optional(f, "candidate_units", "units", p),
+            method=r.choice(f, "method", "exact", SCALING_METHODS, p),
+            time_limit_s=r.number(f, "time_limit_s", settings.SOLVER_TIME_LIMIT_S, "time_limit_s", p))
+    return Access(**parts)
+
+
+def access_from_dict(raw: Any, *, names: Mapping[str, str] | None = None) -> Access:
+    """Validate an ``access`` block alone (the app's access panel); errors name the key or ``names``' option."""
+    return _access(_Reader("access settings", None, names), raw)
 
 
 def _upgrade_v1(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -384,6 +541,7 @@ def from_dict(raw: Any, *, where: str = "scenario", base: Path | None = None,
         data_dir = r.path(data_dir, "data_dir", "folder")
     optional = {k: (None if raw.get(k) is None else r.source(raw[k], k, FACILITY_KINDS))
                 for k in ("emergency_sites", "emergency_destinations")}
+    resources = None if raw.get("resources") is None else r.source(raw["resources"], "resources", ("file",))
     return Scenario(
         region=region,
         name=r.text(raw, "name", ""),
@@ -399,6 +557,8 @@ def from_dict(raw: Any, *, where: str = "scenario", base: Path | None = None,
         per_facility_isochrones=per_facility,
         sites=sites,
         optimiser=optimiser,
+        access=_access(r, raw.get("access")),
+        resources=resources,
         **optional,
     )
 

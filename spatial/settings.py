@@ -97,3 +97,19 @@ MAX_CANDIDATES: int = 5_000
 
 #: Time limit of the exact siting solver (HiGHS MILP), seconds.
 SOLVER_TIME_LIMIT_S: float = 60.0
+
+# Access analyses (spatial/access.py): capacities, floating catchments, scaling up ---------------------------
+
+#: Persons one unit of a capacity column serves, when the scenario does not say: the Hainan 14th plan's 2025
+#: targets per 1,000 residents (6.5 beds, 3.1 doctors, 3.6 nurses; layers/targets.py), inverted; a
+#: ``capacity_persons`` column is already in persons.
+PERSONS_PER_UNIT: dict[str, float] = {"beds": 1000.0 / 6.5, "doctors": 1000.0 / 3.1, "nurses": 1000.0 / 3.6,
+                                      "persons": 1.0}
+#: Units assumed for a facility whose capacity column is empty, when the scenario does not say (always
+#: announced): 500 beds, the lower bound of a tertiary general hospital (三级综合医院 住院床位总数500张以上,
+#: 《医疗机构基本标准（试行）》, 1994).  No other column has a standard to fall back on.
+ASSUMED_UNITS: dict[str, float] = {"beds": 500.0}
+#: Width of a Gaussian distance decay as a share of the catchment (σ = 0.5 × d0: weight 0.135 at the edge).
+GAUSSIAN_SIGMA_SHARE: float = 0.5
+#: Cost of a scaling-up candidate whose file gives none (any unit; 1 = count sites).
+DEFAULT_SITE_COST: float = 1.0

@@ -118,3 +118,24 @@ def svg(symbol: Symbol) -> str:
         body += (f'<text x="{h}" y="{h + 0.5}" text-anchor="middle" dominant-baseline="middle" fill="{k}" '
                  f'font-size="{s - 3}" font-weight="bold" font-family="sans-serif">{symbol.glyph}</text>')
     return f'<svg xmlns="http://www.w3.org/2000/svg" width="{s}" height="{s}" viewBox="0 0 {s} {s}">{body}</svg>'
+
+
+# Access analyses (views/accessmap.py) ------------------------------------------------------------------------
+
+#: Load factor of a catchment (persons in reach ÷ capacity): ≤ 1 fits, then ever more over capacity
+#: (ColorBrewer YlOrRd, 5 classes; no band of the travel-time ramp uses these).
+LOAD_EDGES: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0)
+LOAD_COLOURS: tuple[str, ...] = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+#: Floating-catchment score by county (ColorBrewer Greens, 5 classes by quantile of the shown values).
+SCORE_COLOURS: tuple[str, ...] = ("#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c")
+#: Referral links: primary care → county hospital, county hospital → tertiary.
+REFERRAL_COLOURS: tuple[str, str] = ("#2166ac", "#b2182b")
+COUNTY_HOSPITAL = Symbol("square", "#4393c3", "#ffffff", 12)
+
+
+def load_colour(load_factor: float) -> str:
+    """The colour of a catchment's load factor."""
+    for edge, colour in zip(LOAD_EDGES, LOAD_COLOURS, strict=False):
+        if load_factor <= edge:
+            return colour
+    return LOAD_COLOURS[-1]

@@ -14,10 +14,19 @@ _SHARE = ("share", "urban_share_hc", "rural_share_hc", "health_circle_share", "c
 _MINUTES = ("mean_min", "p90_min", "worst_min", "minutes", "threshold_min", "area_km2")
 
 
+#: Access analyses and plan targets: more shares and persons, minutes by suffix, ratios to three significant digits.
+_SHARE += ("served_share", "over_capacity_share", "beyond_reach_share", "utilisation", "reached_share")
+_ACCESS_PERSONS = ("served", "over_capacity", "beyond_reach", "capacity", "demand_population", "residual_demand",
+                   "capacity_left", "served_after", "weighted_demand")
+_RATIO = ("load_factor", "score_per_1000", "normalized", "ratio_per_1000", "value", "target", "gap", "amount",
+          "capacity_units", "supply", "cost")
+
+
 def _is_persons(name: str) -> bool:
     """True for columns counting persons."""
     return name in ("population", "covered", "unreachable", "alone_population", "gain_population",
-                    "covered_population_after", "new_population") or name.startswith(("pop_", "new_population_"))
+                    "covered_population_after", "new_population", *_ACCESS_PERSONS) \
+        or name.startswith(("pop_", "new_population_"))
 
 
 def display(frame: pd.DataFrame, lang: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -30,8 +39,10 @@ def display(frame: pd.DataFrame, lang: str, columns: Sequence[str] | None = None
             out[c] = [f"{100 * float(v):.1f}%" if pd.notna(v) else "" for v in values]
         elif _is_persons(c):
             out[c] = [f"{float(v):,.0f}" if pd.notna(v) and np.isfinite(float(v)) else "" for v in values]
-        elif c in _MINUTES:
+        elif c in _MINUTES or c.endswith("_min"):
             out[c] = [f"{float(v):,.1f}" if pd.notna(v) and np.isfinite(float(v)) else "" for v in values]
+        elif c in _RATIO:
+            out[c] = [f"{float(v):,.3g}" if pd.notna(v) and np.isfinite(float(v)) else "" for v in values]
     out.columns = [column(c, lang) for c in cols]
     return out
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import typer
 
 from healthplan.crash import write_crash
-from healthplan.cli import bench, coverage, data, layers, network, scenario, sites, traveltime
+from healthplan.cli import access, bench, coverage, data, layers, network, scenario, sites, targets, traveltime
 from spatial.errors import HealthplanError
 
 app = typer.Typer(
@@ -30,6 +30,9 @@ app.add_typer(layers.app, name="layers", help="List and export the plans' layout
 app.add_typer(network.app, name="network", help="Build and inspect routable road networks.")
 app.add_typer(data.app, name="data", help="Download real data: OpenStreetMap extracts, WorldPop population.")
 app.command("traveltime")(traveltime.traveltime)
+app.add_typer(access.app, name="access", help="Access that counts capacity: capacity coverage, 2SFCA/E2SFCA, "
+                                              "referral chain, scaling up.")
+app.command("targets")(targets.targets)
 app.command("bench")(bench.bench)
 
 EXIT_USER_ERROR = 2

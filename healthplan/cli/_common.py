@@ -38,6 +38,20 @@ OPTION_NAMES: dict[str, str] = {
     "optimiser": "--k/--target-coverage", "optimiser.k": "--k", "optimiser.target_share": "--target-coverage",
     "optimiser.method": "--method", "optimiser.time_limit_s": "--time-limit", "optimiser.pool": "--candidates",
     "per_facility_isochrones": "--per-facility",
+    # healthplan access … and healthplan targets (healthplan/cli/access.py, targets.py)
+    "access.capacity.column": "--capacity", "access.capacity.persons_per_unit": "--persons-per-unit",
+    "access.capacity.assumed_units": "--assume-units", "access.capacity.order": "--order",
+    "access.capacity.band_min": "--band-min", "access.capacity.threshold_min": "--threshold",
+    "access.fca.method": "--method", "access.fca.decay": "--decay", "access.fca.catchment_min": "--catchment",
+    "access.fca.sigma_min": "--sigma", "access.fca.supply": "--supply", "access.fca.assumed_units": "--assume-units",
+    "access.referral.county_hospitals": "--county-hospitals", "access.referral.county_hospitals.path":
+        "--county-hospitals", "access.referral.county_hospitals.options.datum": "--facility-crs",
+    "access.referral.limit_min": "--limit",
+    "access.scaling": "--k/--target-coverage/--budget", "access.scaling.k": "--k",
+    "access.scaling.target_share": "--target-coverage", "access.scaling.budget": "--budget",
+    "access.scaling.pool": "--candidates", "access.scaling.candidate_units": "--candidate-units",
+    "access.scaling.method": "--method", "access.scaling.time_limit_s": "--time-limit",
+    "resources": "--facilities", "resources.path": "--facilities", "resources.options.datum": "--facility-crs",
 }
 
 #: Network files a --network option may name directly (the saved network folder is the usual case).

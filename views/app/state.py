@@ -13,7 +13,7 @@ from typing import Any
 
 from spatial import settings
 from spatial.errors import OptionError
-from spatial.scenario import Candidate, Optimiser, Scenario, Sites, Source, Thresholds
+from spatial.scenario import Candidate, Optimiser, Scenario, Sites, Source, Thresholds, access_from_dict
 
 #: The regions the app offers and the area coverage is measured on when the user picks each.
 APP_REGIONS: tuple[str, ...] = ("hainan", "yunnan", "yiyang", "haikou")
@@ -38,6 +38,7 @@ def defaults() -> dict[str, Any]:
         "click_adds": True, "snap_click": True, "scenario_name": "",
         "t_tertiary": float(settings.TERTIARY_THRESHOLD_MIN), "t_urban": float(settings.URBAN_THRESHOLD_MIN),
         "t_rural": float(settings.RURAL_THRESHOLD_MIN), "last_click": None, "site_counter": 0,
+        "access": {}, "src_resources": None,  # the access and plan-targets panels (access_tab.py, targets_tab.py)
     }  # fmt: skip
 
 
@@ -79,6 +80,10 @@ def scenario_from_state(state: Mapping[str, Any], *, optimise: bool = False) -> 
         s = dataclasses.replace(s, primary=Source(**state["src_primary"]))
     if region in state["src_population"]:
         s = dataclasses.replace(s, population=Source(**state["src_population"][region]))
+    if state.get("access"):  # the access panel's analyses, validated as a scenario file's access block
+        s = dataclasses.replace(s, access=access_from_dict(state["access"]))
+    if state.get("src_resources"):  # the plan-targets panel's facility file with capacities
+        s = dataclasses.replace(s, resources=Source(**state["src_resources"]))
     if optimise:
         s = dataclasses.replace(s, optimiser=Optimiser(k=int(state["opt_k"]), method=str(state["opt_method"])))
     return s
