@@ -41,7 +41,7 @@ CANDIDATE_SOURCES: tuple[str, ...] = ("points", "plan", "seats", "gaps", "file")
 #: Ranges every number is checked against (inclusive), with the unit said in messages.
 RANGES: dict[str, tuple[float, float, str]] = {
     "threshold": (1.0, 600.0, "minutes"),
-    "cell_m": (50.0, 10_000.0, "metres"),
+    "cell_m": (*settings.CELL_M_RANGE, "metres"),
     "max_road_m": (1.0, 50_000.0, "metres"),
     "time_limit_s": (1.0, 3_600.0, "seconds"),
     "target_share": (1e-6, 1.0, "share of the population (0–1)"),

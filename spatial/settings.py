@@ -89,8 +89,9 @@ BANDS_MIN: tuple[float, ...] = (15.0, 30.0, 60.0, 90.0)
 #: Nested isochrone thresholds drawn by default (minutes).
 ISOCHRONES_MIN: tuple[float, ...] = (15.0, 30.0, 60.0)
 
-#: Population grid cell size (metres).
+#: Population grid cell size (metres), and the sizes accepted.
 GRID_M: float = 1000.0
+CELL_M_RANGE: tuple[float, float] = (50.0, 10_000.0)
 
 #: Candidate hospital sites farther than this from the nearest road node are rejected (metres):
 #: a site needs a road; 2 km is already a long unbuilt access road for a hospital.
