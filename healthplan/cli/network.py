@@ -47,7 +47,7 @@ def build(
         raise OptionError(f"--datum must be one of {', '.join(DATUMS)}, got {datum!r}")
     if uniform_speed is not None and not (0 < uniform_speed <= 200):
         raise OptionError(f"--uniform-speed must be a speed in 0–200 km/h, got {uniform_speed}")
-    export.check_destination(out, folder=True)
+    export.check_destination(out, folder=True, foreign=nw.foreign_entries)
     say = c.progress("network")
     options = {"speeds": speeds, "uniform_speed_kmh": uniform_speed}
     t0 = time.perf_counter()
