@@ -7,6 +7,8 @@ failing one is kept with its reasons, never dropped silently.  The plans' own ca
 
 from __future__ import annotations
 
+import math
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -58,7 +60,8 @@ def check_candidates(
     if len(frame):
         snapped = traveltime.snap(net, lon, lat)
         for i in np.flatnonzero(snapped.dist_m > max_road_m):
-            failures[i].append(("far_from_road", f"{snapped.dist_m[i]:,.0f} m from the nearest road node "
+            # rounded up, so a distance just over the limit never reads as the limit itself
+            failures[i].append(("far_from_road", f"{math.ceil(snapped.dist_m[i]):,} m from the nearest road node "
                                                  f"(limit {max_road_m:,.0f} m)"))
         frame["node"], frame["snap_m"] = snapped.node, np.round(snapped.dist_m, 1)
         frame["access_min"] = np.round(snapped.access_min, 3)

@@ -506,18 +506,41 @@ def read_geotiff(path: Path | str, region: Any, *, cell_m: float | None = None) 
     return _warp(path, reg, region, values, area, src_transform, src_crs, tags, names, ours, bands, cell_m)
 
 
+def check_geotiff(path: Path | str, region: Any) -> None:
+    """Check a population GeoTIFF without reading its pixels: it opens, has a CRS, overlaps the region, fits."""
+    path = Path(path)
+    reg = _resolve(region)
+    if path.is_dir():
+        raise InputFileError(f"{path} is a folder; give a population GeoTIFF (.tif)")
+    try:
+        with rasterio.open(path) as src:
+            _window(path, src, reg, region)
+    except InputFileError:
+        raise
+    except (RasterioError, CRSError, OSError, ValueError) as exc:
+        raise InputFileError(f"{path}: cannot be opened as a GeoTIFF ({type(exc).__name__}: {str(exc)[:200]}); give "
+                             "a population raster such as a WorldPop or GHS-POP .tif") from None
+
+
 def _read_window(path: Path, src: Any, reg: Region, region: Any, cell_m: float | None) -> tuple:
     """Band values (masked, float32) over the region's bounds and what describes them; refuses what cannot fit."""
+    tags = src.tags()
+    if cell_m is None:
+        cell_m = _cell_tag(tags.get("healthplan_cell_m")) or GRID_M
+    names = [d or "" for d in src.descriptions]
+    win, bands, ours = _window(path, src, reg, region)
+    data = src.read(bands, window=win, masked=True).astype(np.float32)  # float32: WorldPop rasters are big
+    return data, src.window_transform(win), src.crs, tags, names, ours, bands, float(cell_m)
+
+
+def _window(path: Path, src: Any, reg: Region, region: Any) -> tuple[Window, list[int], bool]:
+    """The window over the region's bounds (plus a pixel), the bands to read, whether the file is ours."""
     if src.crs is None:
         raise InputFileError(f"{path}: the raster has no coordinate reference system; set one "
                              "(e.g. gdal_edit.py -a_srs EPSG:4326 file.tif) and try again")
     if src.count < 1 or src.width == 0 or src.height == 0:
         raise InputFileError(f"{path}: the raster is empty (no bands or no pixels)")
-    tags = src.tags()
-    if cell_m is None:
-        cell_m = _cell_tag(tags.get("healthplan_cell_m")) or GRID_M
-    names = [d or "" for d in src.descriptions]
-    ours = tags.get("healthplan_bands", "").split(",")[:3] == list(BANDS) and src.count >= 3
+    ours = src.tags().get("healthplan_bands", "").split(",")[:3] == list(BANDS) and src.count >= 3
     # read only the part of the raster over the region (plus one pixel of margin)
     west, south, east, north = transform_bounds("EPSG:4326", src.crs, *reg.counties.total_bounds,
                                                 densify_pts=21)
@@ -541,8 +564,7 @@ def _read_window(path: Path, src: Any, reg: Region, region: Any, cell_m: float |
             f"{path}: the part over {getattr(reg, 'name', region)!r} holds {pixels:,} pixels (≈ "
             f"{pixels * 16 / 2**30:,.1f} GiB to read and warp), more than the {MAX_RASTER_PIXELS:,} read at once; "
             f"resample it coarser first (e.g. gdalwarp -tr {res * 4:g} {res * 4:g} -r sum) or clip it to the region")
-    data = src.read(bands, window=win, masked=True).astype(np.float32)  # float32: WorldPop rasters are big
-    return data, src.window_transform(win), src.crs, tags, names, ours, bands, float(cell_m)
+    return win, bands, ours
 
 
 def _check_density(path: Path, values: np.ndarray, area_m2: np.ndarray) -> None:
