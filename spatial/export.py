@@ -30,6 +30,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pyogrio
 
+from spatial import atomic
 from spatial.errors import OutputError
 from spatial.provenance import jsonable
 
@@ -169,22 +170,16 @@ def output_set(folder: str | Path) -> Iterator[Path]:
     """
     folder = Path(folder)
     check_destination(folder, folder=True)
+    atomic.sweep(folder)  # what a killed earlier run left beside it
     try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        tmp = atomic.fresh_dir(folder)
     except OSError as exc:
         raise _fail(folder, exc) from None
     try:
         yield tmp
         names = sorted(p.name for p in tmp.iterdir())
         (tmp / MANIFEST).write_text(json.dumps({"files": names}, ensure_ascii=False), encoding="utf-8")
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}-old-{uuid.uuid4().hex[:8]}")
-            os.replace(folder, old)
-            os.replace(tmp, folder)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, folder)
+        atomic.swap(tmp, folder)
     except OutputError:
         raise
     except Exception as exc:

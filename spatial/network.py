@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -31,6 +29,7 @@ import scipy.sparse as sp
 from pyproj import CRS, Transformer
 from scipy.sparse.csgraph import connected_components
 
+from spatial import atomic
 from spatial.coords import metric_crs as fit_metric_crs
 from spatial.errors import NetworkError, OutputError
 
@@ -282,8 +281,8 @@ def save(net: Network, directory: str | Path) -> Path:
                           "the network replaces the whole folder, so give a new or empty folder")
     tmp: Path | None = None
     try:
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
+        atomic.sweep(directory)  # what a killed earlier save left beside it
+        tmp = atomic.fresh_dir(directory)
         np.savez(tmp / "arrays.npz", **{name: getattr(net, name) for name in _ARRAYS})
         meta = {
             "format_version": FORMAT_VERSION,
@@ -296,13 +295,7 @@ def save(net: Network, directory: str | Path) -> Path:
         }
         (tmp / "network.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1, default=str),
                                           encoding="utf-8")
-        if directory.exists():
-            old = directory.with_name(f".{directory.name}-old-{os.getpid()}")
-            os.replace(directory, old)
-            os.replace(tmp, directory)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, directory)
+        atomic.swap(tmp, directory)
     except OSError as exc:
         raise OutputError(f"cannot save the network in {directory}: {exc.strerror or exc}; choose a writable "
                           "folder with free space") from None
