@@ -57,7 +57,11 @@ def swap(new: Path, target: Path) -> None:
     if target.exists():
         old = target.with_name(f".{target.name}-old-{os.getpid()}-{uuid.uuid4().hex[:8]}")
         os.replace(target, old)
-        os.replace(new, target)
+        try:
+            os.replace(new, target)
+        except OSError:
+            os.replace(old, target)  # the previous folder goes back: a failed swap changes nothing
+            raise
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(new, target)

@@ -43,9 +43,24 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # atomic files and folders
 
 
-def _fail(path: Path, exc: OSError) -> OutputError:
+def _why(path: Path, exc: BaseException) -> str:
+    """What went wrong writing at ``path``: the system's words, or "no space left" when the disk is (nearly) full."""
+    said = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        free = shutil.disk_usage(probe).free
+    except OSError:
+        return said
+    if free < 1_000_000 and "no space" not in said.lower():  # GDAL often says only "Write failed"
+        return f"no space left on the disk ({free / 1e3:,.0f} kB free; {said})"
+    return said
+
+
+def _fail(path: Path, exc: BaseException) -> OutputError:
     """An OutputError naming the path and what the system said."""
-    return OutputError(f"cannot write {path}: {exc.strerror or exc}; choose another --out (a writable folder "
+    return OutputError(f"cannot write {path}: {_why(path, exc)}; choose another --out (a writable folder "
                        "with free space)")
 
 
@@ -68,8 +83,7 @@ def _aside(path: Path) -> Iterator[Path]:
         raise
     except Exception as exc:
         if _io_failure(exc):  # GDAL and pyarrow raise their own types for a full disk
-            raise OutputError(f"cannot write {path}: {exc}; choose another --out (a writable folder with free "
-                              "space)") from None
+            raise _fail(path, exc) from None
         raise
     finally:
         with contextlib.suppress(OSError):
@@ -106,7 +120,7 @@ def foreign_entries(folder: Path) -> list[str]:
 
 
 def check_destination(path: str | Path, *, folder: bool,
-                      foreign: Callable[[Path], list[str]] = foreign_entries) -> Path:
+                      foreign: Callable[[Path], list[str]] = foreign_entries, option: str = "--out") -> Path:
     """Check before any computing that ``path`` can be written (a folder or a file); OutputError if not.
 
     A folder that exists must be empty or hold only what healthplan wrote there (``foreign`` lists the
@@ -115,22 +129,22 @@ def check_destination(path: str | Path, *, folder: bool,
     """
     path = Path(path)
     if not path.name or path.name in (".", ".."):
-        raise OutputError(f"--out {path}: give a named {'folder' if folder else 'file'}, e.g. results/run1")
+        raise OutputError(f"{option} {path}: give a named {'folder' if folder else 'file'}, e.g. results/run1")
     if len(path.name.encode("utf-8")) > _NAME_BYTES:
-        raise OutputError(f"--out {path.name[:40]}…: a name of {len(path.name.encode('utf-8'))} bytes is too long "
+        raise OutputError(f"{option} {path.name[:40]}…: a name of {len(path.name.encode('utf-8'))} bytes is too long "
                           f"(at most {_NAME_BYTES}); choose a shorter one")
     if folder and path.exists() and not path.is_dir():
-        raise OutputError(f"--out {path} is an existing file; give a folder for the results")
+        raise OutputError(f"{option} {path} is an existing file; give a folder for the results")
     if not folder and path.is_dir():
-        raise OutputError(f"--out {path} is a folder; give a file name")
+        raise OutputError(f"{option} {path} is a folder; give a file name")
     if folder and path.is_dir():
         try:
             other = foreign(path)
         except OSError as exc:
-            raise OutputError(f"--out {path} cannot be listed ({exc.strerror or exc}); choose another folder") from None
+            raise OutputError(f"{option} {path} cannot be listed ({exc.strerror or exc}); choose another folder") from None
         if other:
             raise OutputError(
-                f"--out {path} already holds {len(other)} file(s) healthplan did not write there (e.g. "
+                f"{option} {path} already holds {len(other)} file(s) healthplan did not write there (e.g. "
                 f"{other[0]!r}); the results replace the whole folder, so give a new or empty folder, or one "
                 "written by an earlier run")
     parent = path if folder and path.exists() else path.parent
@@ -138,16 +152,16 @@ def check_destination(path: str | Path, *, folder: bool,
     while not probe_dir.exists():
         probe_dir = probe_dir.parent
     if not probe_dir.is_dir():
-        raise OutputError(f"--out {path}: {probe_dir} is a file, not a folder; choose another --out")
+        raise OutputError(f"{option} {path}: {probe_dir} is a file, not a folder; choose another {option}")
     try:
         with tempfile.NamedTemporaryFile(dir=probe_dir, prefix=".healthplan-probe-"):
             pass
         free = shutil.disk_usage(probe_dir).free
     except OSError as exc:
-        raise OutputError(f"cannot write in {probe_dir} ({exc.strerror or exc}); choose a writable --out") from None
+        raise OutputError(f"cannot write in {probe_dir} ({exc.strerror or exc}); choose a writable {option}") from None
     if free < MIN_FREE_BYTES:
         raise OutputError(f"only {free / 1e6:,.1f} MB free on the disk of {probe_dir} (at least "
-                          f"{MIN_FREE_BYTES / 1e6:,.0f} MB needed); free some space or choose another --out")
+                          f"{MIN_FREE_BYTES / 1e6:,.0f} MB needed); free some space or choose another {option}")
     return path
 
 
@@ -156,8 +170,8 @@ def _io_failure(exc: BaseException) -> bool:
     if isinstance(exc, OSError):
         return True
     text = str(exc).lower()
-    return any(w in text for w in ("no space left", "read-only file system", "permission denied", "disk quota",
-                                   "file too large", "input/output error"))
+    return any(w in text for w in ("no space left", "disk space", "read-only file system", "permission denied",
+                                   "disk quota", "file too large", "input/output error", "write failed"))
 
 
 @contextlib.contextmanager
@@ -184,8 +198,8 @@ def output_set(folder: str | Path) -> Iterator[Path]:
         raise
     except Exception as exc:
         if _io_failure(exc):
-            raise OutputError(f"cannot write the results into {folder}: {exc}; nothing was replaced — choose "
-                              "another --out (a writable folder with free space)") from None
+            raise OutputError(f"cannot write the results into {folder}: {_why(folder, exc)}; nothing was replaced — "
+                              "choose another --out (a writable folder with free space)") from None
         raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
