@@ -74,6 +74,7 @@ OPTIONAL_NUMBER_FIELDS: tuple[str, ...] = tuple(f for f in NUMBER_FIELDS if f no
 HEADER_SCAN_ROWS = 10  # a header may sit below a title row or two in office spreadsheets
 MAX_LISTED_ROWS = 15  # rows quoted in one error message
 MAX_NAME_CHARS = 500  # a longer "name" is a wrong column or a broken file
+MAX_SHEET_ROWS = 1_000_000  # rows read from one worksheet
 #: Range of a capacity (beds, doctors, nurses … of one facility), and of the fields that are not counts.
 COUNT_RANGE: tuple[float, float] = (0.0, 100_000.0)
 NUMBER_RANGES: dict[str, tuple[float, float]] = {"sports_area_m2": (0.0, 1e8), "elevation_m": (-500.0, 9_000.0)}
@@ -127,11 +128,21 @@ def _excel_rows(path: Path) -> list[tuple[int, list[Any]]]:
     try:
         sheets = []
         for ws in book.worksheets:
-            rows = [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+            rows = []
+            for i, r in enumerate(ws.iter_rows(values_only=True), start=1):
+                if i > MAX_SHEET_ROWS:  # a compressed workbook can hold far more rows than its size suggests
+                    raise InputFileError(f"{path}: sheet {ws.title!r} has more than {MAX_SHEET_ROWS:,} rows; keep one "
+                                         "row per facility (or split the file)")
+                rows.append((i, list(r)))
             sheets.append(rows)
             if _header_index(rows) is not None:
                 return rows
         return sheets[0] if sheets else []
+    except InputFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — a damaged sheet fails inside openpyxl in many ways
+        raise InputFileError(f"{path}: a worksheet cannot be read ({type(exc).__name__}); open it in Excel or WPS "
+                             "and save it again as .xlsx") from None
     finally:
         book.close()
 
@@ -194,7 +205,11 @@ def _vector_frame(path: Path) -> pd.DataFrame:
     if len(gdf) == 0:
         raise InputFileError(f"{path}: the file has no features; expected one point per facility")
     if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
-        gdf = gdf.to_crs("EPSG:4326")
+        try:
+            gdf = gdf.to_crs("EPSG:4326")
+        except Exception as exc:  # noqa: BLE001 — pyproj raises several types for a CRS it cannot convert
+            raise InputFileError(f"{path}: its CRS ({str(gdf.crs)[:80]}) cannot be converted to longitude/latitude "
+                                 f"({type(exc).__name__}); reproject it to EPSG:4326") from None
     headers = list(gdf.columns)
     frame = pd.DataFrame({"source_row": np.arange(1, len(gdf) + 1)})
     problems = []

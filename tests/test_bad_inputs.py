@@ -11,6 +11,7 @@ error sentence before (or, at worst, instead of) a half-written result.
 from __future__ import annotations
 
 import errno
+import io
 import json
 import logging
 import os
@@ -23,11 +24,13 @@ import subprocess
 import sys
 import textwrap
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import openpyxl
 import pyogrio
 import pytest
 import rasterio
@@ -76,6 +79,20 @@ def _square(d: float = 0.01) -> list[list[tuple[float, float]]]:
     return [[corners[i], corners[(i + 1) % 4]] for i in range(4)]
 
 
+def _damaged_workbook() -> bytes:
+    """An .xlsx whose zip is sound but whose first sheet's XML is cut in half."""
+    book = openpyxl.Workbook()
+    book.active.append(["name", "lon", "lat"])
+    book.active.append(["A", 110.35, 20.02])
+    whole, cut = io.BytesIO(), io.BytesIO()
+    book.save(whole)
+    with zipfile.ZipFile(whole) as zin, zipfile.ZipFile(cut, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            zout.writestr(item, data[: len(data) // 2] if item.filename.endswith("sheet1.xml") else data)
+    return cut.getvalue()
+
+
 @pytest.fixture(scope="module")
 def bad(tmp_path_factory) -> Path:
     """A folder of broken and hostile input files (see the names)."""
@@ -95,6 +112,7 @@ def bad(tmp_path_factory) -> Path:
     (d / "fac_noheader.csv").write_text("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1\n", encoding="utf-8")
     (d / "fac_inf.csv").write_text("name,lon,lat\nA,inf,20.02\n", encoding="utf-8")
     (d / "fac_bad.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    (d / "fac_badsheet.xlsx").write_bytes(_damaged_workbook())
     (d / "fac_ok.csv").write_text("name,lon,lat\nA,110.35,20.02\nB,109.5,18.25\n", encoding="utf-8")
     (d / "cand_100k.csv").write_text("name,lon,lat\n" + "".join(f"c{i},{110 + i % 100 / 100},{19.5 + i // 100 / 2000}\n"
                                                                 for i in range(100_000)), encoding="utf-8")
@@ -346,6 +364,8 @@ READER_CASES: list[tuple[str, Callable[[Path], object], type[Exception], list[st
     ("fac-at-sea", lambda d: facilities.read_facilities(d / "fac_sea.csv"), InputFileError, ["row 3", "out at sea"]),
     ("fac-beds", lambda d: facilities.read_facilities(d / "fac_beds.csv"), InputFileError, ["床位", "0…100,000"]),
     ("fac-folder", lambda d: facilities.read_facilities(d), InputFileError, ["is a folder"]),
+    ("fac-damaged-sheet", lambda d: facilities.read_facilities(d / "fac_badsheet.xlsx"), InputFileError,
+     ["fac_badsheet.xlsx", "worksheet cannot be read"]),
     ("fac-datum", lambda d: facilities.read_facilities(d / "fac_ok.csv", datum="foo"), InputFileError, ["datum"]),
     ("cand-100k", lambda d: candidates.from_file(str(d / "cand_100k.csv")), InputFileError, ["100,000 rows", "5,000"]),
     ("speeds-short-row", lambda d: speeds.load_speeds(d / "speeds_short.csv"), InputFileError, ["row 2", "empty"]),
@@ -524,6 +544,12 @@ def test_a_pbf_too_big_for_memory_is_refused_with_the_estimate(tmp_path, monkeyp
     monkeypatch.setattr(osm, "machine_memory_bytes", lambda: 0.2e9)
     with pytest.raises(NetworkError, match=r"≈ 0\.3 GB.*osmium extract"):
         osm.from_pbf(pbf)
+
+
+def test_road_lines_too_big_for_memory_are_refused_with_the_estimate(bad, monkeypatch):
+    monkeypatch.setattr(roadlines, "machine_memory_bytes", lambda: 0.2e9)
+    with pytest.raises(NetworkError, match=r"4 road lines need ≈ 0\.2 GB.*ogr2ogr -clipsrc"):
+        roadlines.from_road_lines(bad / "roads_ok.geojson", class_field="road_class")
 
 
 def test_solver_banner_stays_off_both_streams():
