@@ -38,11 +38,15 @@ import shapely
 from rasterio.transform import from_origin
 
 from clitools import invoke, ok
-from spatial import candidates, edgetable, export, facilities, netcache, outputs, population, roadlines, speeds
+from healthplan import run as front
+from spatial import candidates, edgetable, export, facilities, netcache, osm, outputs, population, roadlines, speeds
 from spatial import network as nw
 from spatial.errors import HealthplanError, InputFileError, NetworkError, OptionError, OutputError
 from spatial.pipeline import Pipeline
 from spatial.scenario import Scenario, Sites, Source, load_scenario
+from test_osmpbf import write_pbf
+from views.app import uploads
+from views.app.common import plain
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = {"schema": "healthplan-scenario", "schema_version": 2, "cell_m": 3000}
@@ -448,8 +452,6 @@ def test_bad_tags_of_a_geotiff_are_not_fatal(bad):
 
 
 def test_uploads_have_limits_and_a_private_folder():
-    from views.app import uploads
-
     class Upload:
         def __init__(self, name: str, size: int) -> None:
             self.name, self.size, self._data = name, size, b"name,lon,lat\n"
@@ -467,8 +469,6 @@ def test_uploads_have_limits_and_a_private_folder():
 
 
 def test_markdown_in_names_stays_text():
-    from views.app.common import plain
-
     shown = plain("[x](javascript:alert(1)) ![](http://e/p.png) <img src=x onerror=1> :red[y] $x$ a_b*\nrow 2")
     for escaped in (r"\[x\]\(javascript\:", r"\!\[\]\(http\:", r"\<img", r"\:red\[y\]", r"\$x\$", r"a\_b\*"):
         assert escaped in shown, shown
@@ -499,8 +499,6 @@ def test_rejected_counts_add_up(bad, hainan_dir, tmp_path):
 
 
 def test_inputs_are_checked_before_any_computing(bad, monkeypatch):
-    from healthplan import run as front
-
     def no_work(*args, **kwargs):
         raise AssertionError("computing started before the inputs were checked")
 
@@ -526,10 +524,6 @@ def test_oneway_field_of_an_uploaded_road_file_is_honoured(bad):
 
 
 def test_pbf_without_any_oneway_tag_builds(tmp_path):
-    from test_osmpbf import write_pbf
-
-    from spatial import osm
-
     ways = [([1, 2, 3, 4, 5], {"highway": "residential"}), ([3, 6, 7], {"highway": "tertiary"}),
             ([5, 11, 7], {"highway": "residential"})]
     net = osm.from_pbf(write_pbf(tmp_path / "plain.osm.pbf", ways=ways))
@@ -537,8 +531,6 @@ def test_pbf_without_any_oneway_tag_builds(tmp_path):
 
 
 def test_a_pbf_too_big_for_memory_is_refused_with_the_estimate(tmp_path, monkeypatch):
-    from spatial import osm
-
     pbf = tmp_path / "big.osm.pbf"
     pbf.write_bytes(b"\0" * 1_000_000)
     monkeypatch.setattr(osm, "machine_memory_bytes", lambda: 0.2e9)
