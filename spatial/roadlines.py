@@ -97,6 +97,12 @@ def _read_lines(path: Path, *, class_field: str, layer: str | int | None, oneway
         frame = pyogrio.read_dataframe(path, layer=layer, columns=columns, use_arrow=True)
     except Exception as exc:  # pyogrio/GDAL raise many types for damaged files
         raise InputFileError(f"{path}: the road lines cannot be read ({type(exc).__name__}); is the file complete?") from None
+    for c in columns:  # Arrow converts text lazily: bad bytes must fail here, naming the field
+        try:
+            frame[c] = frame[c].to_numpy(dtype=object)
+        except Exception:  # noqa: BLE001 — pyarrow raises ArrowException for text that is not UTF-8
+            raise InputFileError(f"{path}: field {c!r} holds text that is not valid UTF-8 (saved in another "
+                                 "encoding, or damaged); save the file again as UTF-8") from None
     if len(frame) == 0:
         raise InputFileError(f"{path}: layer {layer or layers[0][0]!r} has no features")
     return frame, (layer if layer is not None else str(layers[0][0]))

@@ -62,6 +62,22 @@ def _latin_plausible(text: str) -> bool:
     return all(ord(c) < 128 or c.isalpha() or c in _LATIN_PUNCTUATION for c in text)
 
 
+def _refuse_damaged_utf8(path: Path, raw: bytes) -> None:
+    """Refuse UTF-8 text with a few broken bytes (a cut or spliced file), naming the line: never read as GBK/Latin-1."""
+    try:
+        raw.decode("utf-8")
+        return
+    except UnicodeDecodeError as exc:
+        first = exc.start
+    text = raw.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    wide = sum(1 for c in text if ord(c) > 127) - broken
+    if wide >= 1 and broken <= max(2, wide // 20):
+        line = raw[:first].count(b"\n") + 1
+        raise InputFileError(f"{path}: UTF-8 text with {broken} broken byte(s), the first on line {line}; the file was "
+                             "cut or joined badly — save it again as 'CSV UTF-8'")
+
+
 def decode(path: Path, raw: bytes) -> str:
     """The text of a user's file: UTF-8 (BOM or not), UTF-16 with a BOM, GBK/GB18030 or Windows-1252.
 
@@ -73,6 +89,7 @@ def decode(path: Path, raw: bytes) -> str:
         except UnicodeDecodeError:
             raise InputFileError(f"{path}: starts like UTF-16 text but is not; save it as 'CSV UTF-8'") from None
     else:
+        _refuse_damaged_utf8(path, raw)
         text = None
         for encoding in ("utf-8-sig", "gb18030", "cp1252"):
             try:

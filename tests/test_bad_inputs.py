@@ -35,6 +35,8 @@ import pyogrio
 import pytest
 import rasterio
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rasterio.transform import from_origin
 
 from clitools import invoke, ok
@@ -431,6 +433,54 @@ def test_readers_refuse_with_a_sentence(read, error, says, bad):
     for fragment in says:
         assert fragment in str(info.value), str(info.value)
     assert "TOPSECRET" not in str(info.value)
+
+
+# any damage to a good file: read, or refused with a sentence — never another exception
+
+_GOOD = {
+    "facilities.csv": "名称,经度,纬度,床位\n海口市人民医院,110.35,20.02,1200\n三亚市人民医院,109.5,18.25,\"1,000\"\n".encode(),
+    "speeds.csv": "road_class,speed_kmh\nprimary,55\n主干路,40\n".encode(),
+    "speeds.yaml": "primary: 55\n主干路: 40\n".encode(),
+    "roads.geojson": json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"road_class": "primary", "oneway": "no"},
+         "geometry": {"type": "LineString", "coordinates": line}} for line in _square()]}).encode(),
+}
+_READ = {
+    "facilities.csv": facilities.read_facilities,
+    "speeds.csv": speeds.load_speeds,
+    "speeds.yaml": speeds.load_speeds,
+    "roads.geojson": lambda p: roadlines.from_road_lines(p, class_field="road_class", oneway_field="oneway"),
+}
+_SNIPPETS = [b"NaN", b"Infinity", b"-1e400", b"null", b"[]", b'"', b",", b"\n", b"\x00", b"\xff", b"\xe4", b":", b"- ",
+             b"&a *a", b"\xef\xbb\xbf", b"=cmd|'/c calc'!A1", b"\t", b";", "１１０．３".encode()]
+_EDITS = st.lists(st.tuples(st.floats(0, 1), st.sampled_from(["insert", "delete", "byte"]), st.sampled_from(_SNIPPETS),
+                            st.integers(0, 255)), min_size=1, max_size=4)
+
+
+def _damaged(good: bytes, edits: list) -> bytes:
+    """``good`` with the edits applied (insert a snippet, delete a few bytes, or overwrite one byte)."""
+    b = bytearray(good)
+    for where, what, snippet, byte in edits:
+        pos = int(where * len(b))
+        if what == "insert":
+            b[pos:pos] = snippet
+        elif what == "delete":
+            del b[pos:pos + 1 + byte % 6]
+        else:
+            b[pos:pos + 1] = bytes([byte])
+    return bytes(b)
+
+
+@pytest.mark.parametrize("name", list(_GOOD))
+@settings(max_examples=60)
+@given(edits=_EDITS)
+def test_damaged_files_are_read_or_refused_never_a_crash(name, edits, tmp_path_factory):
+    path = tmp_path_factory.mktemp("damaged") / name
+    path.write_bytes(_damaged(_GOOD[name], edits))
+    try:
+        _READ[name](path)
+    except HealthplanError as exc:
+        assert str(path.name) in str(exc) or "--snap-m" in str(exc) or "network" in str(exc) or "road" in str(exc)
 
 
 def test_encodings_are_read_not_garbled(bad):
