@@ -533,8 +533,9 @@ def test_a_run_on_latin1_names_prints_strict_json(bad, hainan_dir, tmp_path):
     summary = ok(*[a.format(net=hainan_dir, out=tmp_path / "o") for a in COV], "--facilities", bad / "fac_latin1.csv")
     line = json.dumps(summary)
     json.loads(line, parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
-    written = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"),
-                         parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
+    for path in [*(tmp_path / "o").glob("*.json"), *(tmp_path / "o").glob("*.geojson")]:  # every file strict JSON
+        json.loads(path.read_text(encoding="utf-8"), parse_constant=lambda c, n=path.name: pytest.fail(f"{c} in {n}"))
+    written = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
     assert written["population_total"] == summary["population_total"]
     names = gpd.read_file(tmp_path / "o" / "facilities.geojson")["name"].tolist()
     assert names == ["Hôpital Général", "Clinique Thérèse"]
@@ -592,6 +593,25 @@ def test_road_lines_too_big_for_memory_are_refused_with_the_estimate(bad, monkey
     monkeypatch.setattr(roadlines, "machine_memory_bytes", lambda: 0.2e9)
     with pytest.raises(NetworkError, match=r"4 road lines need ≈ 0\.2 GB.*ogr2ogr -clipsrc"):
         roadlines.from_road_lines(bad / "roads_ok.geojson", class_field="road_class")
+
+
+def test_a_bug_is_said_to_be_one_with_its_traceback_in_a_file(hainan_dir, tmp_path, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("an unexpected failure")
+
+    monkeypatch.setattr(front, "run", boom)
+    args = [a.format(net=hainan_dir, out=tmp_path / "o") for a in COV]
+    result = invoke(*args)
+    assert result.exit_code == 3 and "bug in healthplan" in result.stderr, result.stderr
+    crash = Path(result.stderr.split("the traceback is in ")[1].split(" — ")[0])
+    assert "RuntimeError: an unexpected failure" in crash.read_text(encoding="utf-8")
+    assert not (tmp_path / "o").exists()
+    # neither the cache folder nor the temporary folder writable: still one sentence, still exit 3
+    (tmp_path / "f").write_text("a file, not a folder", encoding="utf-8")
+    monkeypatch.setenv("HEALTHPLAN_CACHE", str(tmp_path / "f" / "cache"))
+    monkeypatch.setattr("tempfile.gettempdir", lambda: str(tmp_path / "f" / "tmp"))
+    result = invoke(*args)
+    assert result.exit_code == 3 and "no file" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_solver_banner_stays_off_both_streams():
