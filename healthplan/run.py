@@ -13,7 +13,7 @@ from typing import Any
 import geopandas as gpd
 
 from layers import inputs, registry
-from spatial import outputs
+from spatial import outputs, preflight
 from spatial.pipeline import Pipeline
 from spatial.regions import Region
 from spatial.results import PlanInputs, Results
@@ -35,7 +35,11 @@ def plan_layers(region: Region) -> dict[str, gpd.GeoDataFrame]:
 
 
 def run(s: Scenario, *, pipeline: Pipeline | None = None, progress: Progress = no_progress) -> Results:
-    """Run a scenario with its region's plan inputs (a fresh pipeline unless one is given)."""
+    """Run a scenario with its region's plan inputs (a fresh pipeline unless one is given).
+
+    Its files and sizes are checked first (``spatial.preflight``), so a bad input fails before any computing.
+    """
+    preflight.check_inputs(s)
     pipe = pipeline or Pipeline()
     return pipe.run(s, plan_inputs(pipe.region(s)), progress=progress)
 

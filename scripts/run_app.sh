@@ -4,6 +4,7 @@
 #   scripts/run_app.sh            # data folder: $HEALTHPLAN_DATA, else ../shared/data beside the repo
 #   HEALTHPLAN_DATA=/path/to/data scripts/run_app.sh
 #   PORT=8502 scripts/run_app.sh
+#   ADDRESS=0.0.0.0 scripts/run_app.sh   # listen on every interface (the default is this machine only)
 #
 # The first view of a region builds its road network from the data folder and caches it under
 # ~/.cache/healthplan (HEALTHPLAN_CACHE); later starts load it in milliseconds.  Without road data for a
@@ -15,5 +16,5 @@ PYTHON="${PYTHON:-python3}"
 exec "$PYTHON" -m streamlit run app.py \
   --server.headless true \
   --server.port "${PORT:-8501}" \
-  --server.address "${ADDRESS:-0.0.0.0}" \
+  --server.address "${ADDRESS:-127.0.0.1}" \
   --browser.gatherUsageStats false

@@ -7,15 +7,16 @@ failing one is kept with its reasons, never dropped silently.  The plans' own ca
 
 from __future__ import annotations
 
-from functools import lru_cache
+import math
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from spatial import boundaries, facilities, traveltime
+from spatial import facilities, traveltime
 from spatial.errors import HealthplanError
+from spatial.land import known_land
 from spatial.network import Network
 from spatial.population import PopulationGrid
 from spatial.regions import Region
@@ -23,23 +24,6 @@ from spatial.settings import GAP_CANDIDATES_N, MAX_CANDIDATES, MAX_ROAD_M
 
 #: The checks in the order a candidate is tested; a rejected candidate is counted under its first failure.
 CHECKS: tuple[str, ...] = ("not_on_land", "outside_region", "far_from_road")
-
-
-@lru_cache(maxsize=1)
-def _provinces_land() -> shapely.Geometry:
-    """Union of China's province polygons with Hainan's land-only outline in place of its sea belt (prepared)."""
-    provinces = boundaries.provinces()
-    # The province polygons (AMap) carry a near-shore sea belt of 1–5 km; Hainan's outline is clipped to land.
-    hainan = provinces["adcode"].astype(int) == 460000
-    land = shapely.union_all([*provinces.geometry[~hainan], boundaries.outline("hainan")])
-    shapely.prepare(land)
-    return land
-
-
-def known_land(region: Region | None = None) -> shapely.Geometry:
-    """Land the project knows (WGS84 polygons): China's provinces (Hainan land-only) plus the region itself."""
-    land = _provinces_land()
-    return land if region is None else shapely.union(land, region.outline)
 
 
 def check_candidates(
@@ -76,7 +60,8 @@ def check_candidates(
     if len(frame):
         snapped = traveltime.snap(net, lon, lat)
         for i in np.flatnonzero(snapped.dist_m > max_road_m):
-            failures[i].append(("far_from_road", f"{snapped.dist_m[i]:,.0f} m from the nearest road node "
+            # rounded up, so a distance just over the limit never reads as the limit itself
+            failures[i].append(("far_from_road", f"{math.ceil(snapped.dist_m[i]):,} m from the nearest road node "
                                                  f"(limit {max_road_m:,.0f} m)"))
         frame["node"], frame["snap_m"] = snapped.node, np.round(snapped.dist_m, 1)
         frame["access_min"] = np.round(snapped.access_min, 3)
@@ -153,6 +138,8 @@ def from_seats(region: Region) -> gpd.GeoDataFrame:
 
 def from_file(path: str, *, datum: str = "wgs84") -> gpd.GeoDataFrame:
     """A user's candidate sites (CSV/Excel/GeoJSON/GPKG, read as facilities are) with ``source`` = the file."""
-    frame = facilities.read_facilities(path, datum=datum)
+    # candidates at sea are kept and reported (check_candidates), not refused; the cap bites before any check
+    frame = facilities.read_facilities(path, datum=datum, offshore_limit_m=None, max_rows=MAX_CANDIDATES,
+                                       what="candidate sites")
     frame["source"] = str(path)
     return frame

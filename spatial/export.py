@@ -30,6 +30,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pyogrio
 
+from spatial import atomic
 from spatial.errors import OutputError
 from spatial.provenance import jsonable
 
@@ -42,9 +43,24 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # atomic files and folders
 
 
-def _fail(path: Path, exc: OSError) -> OutputError:
+def _why(path: Path, exc: BaseException) -> str:
+    """What went wrong writing at ``path``: the system's words, or "no space left" when the disk is (nearly) full."""
+    said = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        free = shutil.disk_usage(probe).free
+    except OSError:
+        return said
+    if free < 1_000_000 and "no space" not in said.lower():  # GDAL often says only "Write failed"
+        return f"no space left on the disk ({free / 1e3:,.0f} kB free; {said})"
+    return said
+
+
+def _fail(path: Path, exc: BaseException) -> OutputError:
     """An OutputError naming the path and what the system said."""
-    return OutputError(f"cannot write {path}: {exc.strerror or exc}; choose another --out (a writable folder "
+    return OutputError(f"cannot write {path}: {_why(path, exc)}; choose another --out (a writable folder "
                        "with free space)")
 
 
@@ -63,31 +79,99 @@ def _aside(path: Path) -> Iterator[Path]:
         os.replace(tmp, path)
     except OSError as exc:
         raise _fail(path, exc) from None
+    except OutputError:
+        raise
+    except Exception as exc:
+        if _io_failure(exc):  # GDAL and pyarrow raise their own types for a full disk
+            raise _fail(path, exc) from None
+        raise
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
 
 
-def check_destination(path: str | Path, *, folder: bool) -> Path:
+#: Written into every output set: the names of its files, so a later run knows what it may replace.
+MANIFEST = ".healthplan-output.json"
+#: Suffixes of the files an output set holds (sets written before the manifest are recognised by them).
+_SET_SUFFIXES = (".tif", ".geojson", ".gpkg", ".csv", ".json", ".html", ".parquet")
+#: Free space a destination needs before any computing starts (bytes).
+MIN_FREE_BYTES: int = 50_000_000
+_NAME_BYTES = 200  # longest file/folder name accepted: the temporary names beside it add ≈ 30 bytes (limit 255)
+
+
+def foreign_entries(folder: Path) -> list[str]:
+    """Names in ``folder`` that no healthplan output set wrote there (empty: the folder may be replaced whole).
+
+    A set lists its files in ``MANIFEST``; a set written before the manifest has ``summary.json`` and
+    ``scenario.json`` and only result files.
+    """
+    entries = sorted(folder.iterdir())
+    names = [e.name for e in entries]
+    listed: set[str] | None = None
+    try:
+        listed = set(json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        listed = None
+    if listed is not None:
+        return [n for n in names if n not in listed and n != MANIFEST]
+    if {"summary.json", "scenario.json"} <= set(names):
+        return [e.name for e in entries if not (e.is_file() and e.suffix.lower() in _SET_SUFFIXES)]
+    return names
+
+
+def check_destination(path: str | Path, *, folder: bool,
+                      foreign: Callable[[Path], list[str]] = foreign_entries, option: str = "--out") -> Path:
     """Check before any computing that ``path`` can be written (a folder or a file); OutputError if not.
 
-    Writes and removes a probe file: ``os.access`` says yes to root on a read-only file system.
+    A folder that exists must be empty or hold only what healthplan wrote there (``foreign`` lists the
+    rest): a whole folder is replaced, so ``--out ~/Documents`` must never be taken.  Writes and removes a
+    probe file (``os.access`` says yes to root on a read-only file system) and wants MIN_FREE_BYTES free.
     """
     path = Path(path)
+    if not path.name or path.name in (".", ".."):
+        raise OutputError(f"{option} {path}: give a named {'folder' if folder else 'file'}, e.g. results/run1")
+    if len(path.name.encode("utf-8")) > _NAME_BYTES:
+        raise OutputError(f"{option} {path.name[:40]}…: a name of {len(path.name.encode('utf-8'))} bytes is too long "
+                          f"(at most {_NAME_BYTES}); choose a shorter one")
     if folder and path.exists() and not path.is_dir():
-        raise OutputError(f"--out {path} is an existing file; give a folder for the results")
+        raise OutputError(f"{option} {path} is an existing file; give a folder for the results")
     if not folder and path.is_dir():
-        raise OutputError(f"--out {path} is a folder; give a file name")
+        raise OutputError(f"{option} {path} is a folder; give a file name")
+    if folder and path.is_dir():
+        try:
+            other = foreign(path)
+        except OSError as exc:
+            raise OutputError(f"{option} {path} cannot be listed ({exc.strerror or exc}); choose another folder") from None
+        if other:
+            raise OutputError(
+                f"{option} {path} already holds {len(other)} file(s) healthplan did not write there (e.g. "
+                f"{other[0]!r}); the results replace the whole folder, so give a new or empty folder, or one "
+                "written by an earlier run")
     parent = path if folder and path.exists() else path.parent
     probe_dir = parent
     while not probe_dir.exists():
         probe_dir = probe_dir.parent
+    if not probe_dir.is_dir():
+        raise OutputError(f"{option} {path}: {probe_dir} is a file, not a folder; choose another {option}")
     try:
         with tempfile.NamedTemporaryFile(dir=probe_dir, prefix=".healthplan-probe-"):
             pass
+        free = shutil.disk_usage(probe_dir).free
     except OSError as exc:
-        raise OutputError(f"cannot write in {probe_dir} ({exc.strerror or exc}); choose a writable --out") from None
+        raise OutputError(f"cannot write in {probe_dir} ({exc.strerror or exc}); choose a writable {option}") from None
+    if free < MIN_FREE_BYTES:
+        raise OutputError(f"only {free / 1e6:,.1f} MB free on the disk of {probe_dir} (at least "
+                          f"{MIN_FREE_BYTES / 1e6:,.0f} MB needed); free some space or choose another {option}")
     return path
+
+
+def _io_failure(exc: BaseException) -> bool:
+    """True for a write failure of the system (disk full, read-only, permissions) raised by any writer library."""
+    if isinstance(exc, OSError):
+        return True
+    text = str(exc).lower()
+    return any(w in text for w in ("no space left", "disk space", "read-only file system", "permission denied",
+                                   "disk quota", "file too large", "input/output error", "write failed"))
 
 
 @contextlib.contextmanager
@@ -95,26 +179,28 @@ def output_set(folder: str | Path) -> Iterator[Path]:
     """Write a whole set of result files into a fresh folder, then swap it in place of ``folder`` at once.
 
     A reader of ``folder`` sees the old set or the new one, never a mix; an interrupted or failed run
-    leaves the old set (or nothing) and no temporary folder behind.
+    leaves the old set (or nothing) and no temporary folder behind.  The set lists its files in
+    ``MANIFEST``.  A write failure of the system (full disk …) from any writer becomes an OutputError.
     """
     folder = Path(folder)
     check_destination(folder, folder=True)
+    atomic.sweep(folder)  # what a killed earlier run left beside it
     try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        tmp = atomic.fresh_dir(folder)
     except OSError as exc:
         raise _fail(folder, exc) from None
     try:
         yield tmp
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}-old-{uuid.uuid4().hex[:8]}")
-            os.replace(folder, old)
-            os.replace(tmp, folder)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, folder)
-    except OSError as exc:
-        raise _fail(folder, exc) from None
+        names = sorted(p.name for p in tmp.iterdir())
+        (tmp / MANIFEST).write_text(json.dumps({"files": names}, ensure_ascii=False), encoding="utf-8")
+        atomic.swap(tmp, folder)
+    except OutputError:
+        raise
+    except Exception as exc:
+        if _io_failure(exc):
+            raise OutputError(f"cannot write the results into {folder}: {_why(folder, exc)}; nothing was replaced — "
+                              "choose another --out (a writable folder with free space)") from None
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -12,8 +12,6 @@ county hospitals / primary care (flagged ``stand_in=True``).
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import math
 import re
@@ -26,10 +24,12 @@ import numpy as np
 import pandas as pd
 
 from spatial.coords import DATUMS, to_wgs84
+from spatial import textfile
 from spatial.errors import InputFileError
 from spatial.network import Network
 from spatial.regions import Region, resolve
-from spatial.settings import FACILITIES_DIR, MAX_SNAP_M
+from spatial.land import offshore_m
+from spatial.settings import FACILITIES_DIR, MAX_OFFSHORE_M, MAX_SNAP_M
 from spatial.traveltime import snap
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,13 @@ OUTPUT_COLUMNS = ["name", "kind", "tier", "beds", "doctors", "nurses", "source_r
 OPTIONAL_NUMBER_FIELDS: tuple[str, ...] = tuple(f for f in NUMBER_FIELDS if f not in OUTPUT_COLUMNS)
 HEADER_SCAN_ROWS = 10  # a header may sit below a title row or two in office spreadsheets
 MAX_LISTED_ROWS = 15  # rows quoted in one error message
+MAX_NAME_CHARS = 500  # a longer "name" is a wrong column or a broken file
+MAX_SHEET_ROWS = 1_000_000  # rows read from one worksheet
+#: Range of a capacity (beds, doctors, nurses … of one facility), and of the fields that are not counts.
+COUNT_RANGE: tuple[float, float] = (0.0, 100_000.0)
+NUMBER_RANGES: dict[str, tuple[float, float]] = {"sports_area_m2": (0.0, 1e8), "elevation_m": (-500.0, 9_000.0),
+                                                 "capacity_persons": (0.0, 1e8), "cost": (0.0, 1e15)}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 KINDS = ("tertiary", "county_hospital", "primary")
 
 
@@ -108,24 +115,10 @@ def _fail(path: Path, problems: list[str], *, fix: str = "") -> None:
     raise InputFileError(f"{path}: {len(problems)} problem(s):\n  " + "\n  ".join(shown) + more + tail)
 
 
-def _decode(path: Path, raw: bytes) -> str:
-    """Text of a CSV: UTF-8 (with or without BOM) or, as Chinese Excel exports it, GBK/GB18030."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputFileError(f"{path}: not UTF-8 or GBK/GB18030 text; save it as 'CSV UTF-8' from Excel")
-
-
 def _csv_rows(path: Path) -> list[tuple[int, list[Any]]]:
-    """(row number, cells) of a CSV; the row number is the record's 1-based position."""
-    text = _decode(path, path.read_bytes())
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    # The header decides the delimiter (comma, else tab, semicolon or |): predictable, unlike sniffing data.
-    delimiter = next((d for d in (",", "\t", ";", "|") if d in first), ",")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [(i, row) for i, row in enumerate(reader, start=1)]
+    """(row number, cells) of a CSV (UTF-8, GBK, UTF-16 or Latin-1); the row number is the record's 1-based position."""
+    text = textfile.read_text(path, what="table of facilities")
+    return textfile.csv_records(path, text, textfile.delimiter_of(text))
 
 
 def _excel_rows(path: Path) -> list[tuple[int, list[Any]]]:
@@ -139,11 +132,21 @@ def _excel_rows(path: Path) -> list[tuple[int, list[Any]]]:
     try:
         sheets = []
         for ws in book.worksheets:
-            rows = [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+            rows = []
+            for i, r in enumerate(ws.iter_rows(values_only=True), start=1):
+                if i > MAX_SHEET_ROWS:  # a compressed workbook can hold far more rows than its size suggests
+                    raise InputFileError(f"{path}: sheet {ws.title!r} has more than {MAX_SHEET_ROWS:,} rows; keep one "
+                                         "row per facility (or split the file)")
+                rows.append((i, list(r)))
             sheets.append(rows)
             if _header_index(rows) is not None:
                 return rows
         return sheets[0] if sheets else []
+    except InputFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — a damaged sheet fails inside openpyxl in many ways
+        raise InputFileError(f"{path}: a worksheet cannot be read ({type(exc).__name__}); open it in Excel or WPS "
+                             "and save it again as .xlsx") from None
     finally:
         book.close()
 
@@ -206,7 +209,11 @@ def _vector_frame(path: Path) -> pd.DataFrame:
     if len(gdf) == 0:
         raise InputFileError(f"{path}: the file has no features; expected one point per facility")
     if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
-        gdf = gdf.to_crs("EPSG:4326")
+        try:
+            gdf = gdf.to_crs("EPSG:4326")
+        except Exception as exc:  # noqa: BLE001 — pyproj raises several types for a CRS it cannot convert
+            raise InputFileError(f"{path}: its CRS ({str(gdf.crs)[:80]}) cannot be converted to longitude/latitude "
+                                 f"({type(exc).__name__}); reproject it to EPSG:4326") from None
     headers = list(gdf.columns)
     frame = pd.DataFrame({"source_row": np.arange(1, len(gdf) + 1)})
     problems = []
@@ -260,8 +267,39 @@ def _tier(value: Any) -> str | None:
     return text
 
 
-def _parse(path: Path, raw: pd.DataFrame, datum: str,
-           bbox: tuple[float, float, float, float] | None) -> gpd.GeoDataFrame:
+def _clean(value: Any) -> str:
+    """A text cell stripped, with control characters (line breaks, terminal escapes) turned into spaces."""
+    return _CONTROL.sub(" ", str(value)).strip()
+
+
+def _check_duplicates(path: Path, word: str, names: list[str], lons: np.ndarray, lats: np.ndarray,
+                      rows: np.ndarray) -> None:
+    """Refuse rows repeating another's name and point (to 6 decimals): their beds and staff would count twice."""
+    key = pd.DataFrame({"name": names, "lon": np.round(lons, 6), "lat": np.round(lats, 6), "row": rows})
+    dup = key[key.duplicated(["name", "lon", "lat"], keep=False)]
+    if dup.empty:
+        return
+    problems = [f"{word}s {', '.join(str(r) for r in group['row'])}: the same facility ({textfile.quoted(name)} at "
+                f"{lon:g}, {lat:g}) {len(group)} times"
+                for (name, lon, lat), group in dup.groupby(["name", "lon", "lat"], sort=False)]
+    _fail(path, problems, fix="delete the repeated rows (their beds, doctors and nurses would count twice), or "
+                              "give different units of one hospital different names")
+
+
+def _check_on_land(path: Path, word: str, names: list[str], lon: np.ndarray, lat: np.ndarray, rows: np.ndarray,
+                   limit_m: float) -> None:
+    """Refuse points more than ``limit_m`` metres out at sea (off every known coast)."""
+    off = offshore_m(lon, lat)
+    far = np.flatnonzero(off > limit_m)
+    if far.size:
+        problems = [f"{word} {rows[i]} ({textfile.quoted(names[i])}): ≈ {off[i] / 1000:,.1f} km out at sea"
+                    for i in far]
+        _fail(path, problems, fix=f"a facility must lie on land (within {limit_m / 1000:g} km of the coast): check "
+                                  "the coordinates and their datum (AMap/Tencent → gcj02, Baidu → bd09)")
+
+
+def _parse(path: Path, raw: pd.DataFrame, datum: str, bbox: tuple[float, float, float, float] | None,
+           offshore_limit_m: float | None = MAX_OFFSHORE_M) -> gpd.GeoDataFrame:
     """Validate raw cells row by row and build the output frame; every problem names its row."""
     word = raw.attrs.get("row_word", "row")
     cols = raw.attrs.get("columns", {})
@@ -277,7 +315,7 @@ def _parse(path: Path, raw: pd.DataFrame, datum: str,
             try:
                 number = _number(value)
             except ValueError:
-                problems.append(f"{word} {n}, column {cols.get(axis)!r}: {value!r} is not a number")
+                problems.append(f"{word} {n}, column {cols.get(axis)!r}: {textfile.quoted(value)} is not a number")
                 ok = False
                 continue
             if number is None or not math.isfinite(number):
@@ -300,10 +338,13 @@ def _parse(path: Path, raw: pd.DataFrame, datum: str,
             try:
                 number = _number(value, thousands=True)
             except ValueError:
-                problems.append(f"{word} {n}, column {cols.get(field)!r}: {value!r} is not a number")
+                problems.append(f"{word} {n}, column {cols.get(field)!r}: {textfile.quoted(value)} is not a number")
                 continue
-            if number is not None and (number < 0 or not math.isfinite(number)):
-                problems.append(f"{word} {n}, column {cols.get(field)!r}: {value!r} must be a count ≥ 0")
+            lo, hi = NUMBER_RANGES.get(field, COUNT_RANGE)
+            if number is not None and not (math.isfinite(number) and lo <= number <= hi):
+                kind = "a value" if field in NUMBER_RANGES else "a count"
+                problems.append(f"{word} {n}, column {cols.get(field)!r}: {textfile.quoted(value)} must be {kind} "
+                                f"in {lo:,g}…{hi:,g}")
             elif number is not None:
                 numbers[field][i] = number
     if problems:
@@ -314,8 +355,15 @@ def _parse(path: Path, raw: pd.DataFrame, datum: str,
                    f"latitude and {cols.get('lat')!r} to the longitude (China: longitude 73–135, latitude 3–54)")
         _fail(path, problems, fix=fix)
     wlon, wlat = to_wgs84(lons, lats, datum)  # type: ignore[arg-type]
-    names = [str(v).strip() if not _blank(v) else f"row {n}" for v, n in zip(raw["name"], raw["source_row"])]
-    text = {f: [None if _blank(v) else str(v).strip() for v in raw[f]] for f in ("kind",)}
+    names = [_clean(v) if not _blank(v) else f"row {n}" for v, n in zip(raw["name"], raw["source_row"])]
+    long_names = [f"{word} {n}, column {cols.get('name')!r}: a name of {len(v):,} characters (at most "
+                  f"{MAX_NAME_CHARS})" for v, n in zip(names, raw["source_row"]) if len(v) > MAX_NAME_CHARS]
+    if long_names:
+        _fail(path, long_names, fix="shorten the names; is the name column the right one?")
+    _check_duplicates(path, word, names, lons, lats, raw["source_row"].to_numpy())
+    if bbox is not None and offshore_limit_m is not None:
+        _check_on_land(path, word, names, wlon, wlat, raw["source_row"].to_numpy(), offshore_limit_m)
+    text = {f: [None if _blank(v) else _clean(v) for v in raw[f]] for f in ("kind",)}
     frame = gpd.GeoDataFrame(
         {"name": names, "kind": text["kind"], "tier": [_tier(v) for v in raw["tier"]],
          **numbers, "source_row": raw["source_row"].astype("int64").to_numpy()},
@@ -331,19 +379,31 @@ def _inside(lon: float, lat: float, bbox: tuple[float, float, float, float]) -> 
 
 
 def read_facilities(path: str | Path, *, datum: str = "wgs84",
-                    bbox: tuple[float, float, float, float] | None = CHINA_BBOX) -> gpd.GeoDataFrame:
+                    bbox: tuple[float, float, float, float] | None = CHINA_BBOX,
+                    offshore_limit_m: float | None = MAX_OFFSHORE_M, max_rows: int | None = None,
+                    what: str = "facilities") -> gpd.GeoDataFrame:
     """Read facility points from CSV/XLSX/GeoJSON/GPKG in ``datum`` → WGS84 frame (name, kind, tier, beds, doctors, nurses, source_row).
 
     ``bbox`` (degrees) is where coordinates must lie (China by default; None to accept anywhere).
+    ``offshore_limit_m``: points farther out at sea than this (metres from known land) are refused; None
+    keeps them (candidate sites are kept and reported instead).  ``max_rows``: refuse a file with more
+    rows than this before checking any (``what`` names them in the message).  Exact duplicates (same name
+    and point) are refused: their capacities would count twice.
     """
     path = Path(path)
     if datum not in DATUMS:
         raise InputFileError(f"{path}: unknown datum {datum!r}; use one of {', '.join(DATUMS)} "
                              "(AMap/Tencent coordinates are gcj02, Baidu bd09, GPS/OSM wgs84)")
+    if path.is_dir():
+        raise InputFileError(f"{path} is a folder; give a CSV, Excel, GeoJSON or GeoPackage file of points")
     if not path.is_file():
         raise InputFileError(f"{path}: file not found")
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         raise InputFileError(f"{path}: the file is empty (0 bytes)")
+    if size > textfile.MAX_TEXT_BYTES:
+        raise InputFileError(f"{path}: {size / 1e6:,.0f} MB is too large for a file of {what} (at most "
+                             f"{textfile.MAX_TEXT_BYTES / 1e6:,.0f} MB); split it")
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         raw = _table_frame(path, _csv_rows(path))
@@ -355,7 +415,10 @@ def read_facilities(path: str | Path, *, datum: str = "wgs84",
         raise InputFileError(f"{path}: old Excel .xls is not supported; open it in Excel/WPS and save as .xlsx or CSV")
     else:
         raise InputFileError(f"{path}: unknown file type {suffix!r}; use .csv, .xlsx, .geojson or .gpkg")
-    frame = _parse(path, raw, datum, bbox)
+    if max_rows is not None and len(raw) > max_rows:
+        raise InputFileError(f"{path}: {len(raw):,} rows is more than the {max_rows:,} {what} one run takes; "
+                             "split the file or keep the most promising rows")
+    frame = _parse(path, raw, datum, bbox, None if bbox is None else offshore_limit_m)
     log.info("%s: %d facilities read (datum %s)", path, len(frame), datum)
     return frame
 

@@ -48,26 +48,32 @@ def aggregate_rows(a: sp.csc_array, w: np.ndarray) -> tuple[sp.csc_array, np.nda
 
 
 @contextlib.contextmanager
-def stdout_to_stderr() -> Iterator[None]:
-    """Send C-level stdout to stderr for a moment (HiGHS prints its banner on construction)."""
+def quiet_stdout() -> Iterator[None]:
+    """Send C-level stdout to the null device for a moment (HiGHS prints its banner on construction).
+
+    Not to stderr: stdout carries the CLI's JSON summary and stderr its progress and errors; a solver's
+    banner belongs in neither.
+    """
     sys.stdout.flush()
     try:
         saved = os.dup(1)
     except OSError:  # no real stdout (embedded interpreter): nothing to protect
         yield
         return
+    null = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(2, 1)
+        os.dup2(null, 1)
         yield
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+        os.close(null)
 
 
 def highs_model(time_limit_s: float, mip_rel_gap: float) -> highspy.Highs:
     """A quiet HiGHS instance with a time limit (s) and relative MIP gap."""
     # The banner would otherwise land on stdout, where the CLI prints its JSON summary.
-    with stdout_to_stderr():
+    with quiet_stdout():
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit_s))

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from spatial import edgetable, osm, roadlines
-from spatial.errors import InputFileError, NetworkError
+from spatial.errors import InputFileError, NetworkError, OutputError
 from spatial.network import FORMAT_VERSION, Network, load, save
 from spatial import settings
 from spatial.speeds import load_speeds, speeds_digest
@@ -129,6 +129,6 @@ def cached_network(
         if not target.exists():  # another process may have built the same entry meanwhile: equivalent
             save(net, target)
         log.info("built and cached network %s", target)
-    except OSError as exc:  # a read-only or full cache folder costs a rebuild next time, not the run
+    except (OSError, OutputError) as exc:  # a read-only or full cache folder costs a rebuild next time, not the run
         log.warning("could not cache the network in %s (%s); it will be rebuilt next time", cache, exc)
     return net

@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
-import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -29,11 +26,12 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 from scipy.sparse.csgraph import connected_components
 
+from spatial import atomic
 from spatial.coords import metric_crs as fit_metric_crs
-from spatial.errors import NetworkError
+from spatial.errors import NetworkError, OutputError
 
 
 @dataclass(frozen=True, eq=False)
@@ -259,18 +257,32 @@ def file_identity(path: Path) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------------
 
 
+#: The files of a saved network folder.
+NETWORK_FILES: frozenset[str] = frozenset({"arrays.npz", "network.json"})
+
+
+def foreign_entries(directory: Path) -> list[str]:
+    """Names in ``directory`` other than a saved network's files (empty: it may be replaced whole)."""
+    return sorted(e.name for e in directory.iterdir() if e.name not in NETWORK_FILES or not e.is_file())
+
+
 def save(net: Network, directory: str | Path) -> Path:
     """Write ``arrays.npz`` (uncompressed) and ``network.json`` to ``directory``, replacing it whole.
 
     Both files are written to a new folder beside ``directory`` and swapped in at the end, so an
-    interrupted save leaves the previous network (or nothing), never half of one.
+    interrupted save leaves the previous network (or nothing), never half of one.  A folder holding
+    anything but a saved network is refused (OutputError), as is one that cannot be written.
     """
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
-        raise NetworkError(f"{directory} is a file; give a folder to save the network in")
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
+        raise OutputError(f"{directory} is a file; give a folder to save the network in")
+    if directory.is_dir() and (other := foreign_entries(directory)):
+        raise OutputError(f"{directory} holds {len(other)} file(s) that are not a saved network (e.g. {other[0]!r}); "
+                          "the network replaces the whole folder, so give a new or empty folder")
+    tmp: Path | None = None
     try:
+        atomic.sweep(directory)  # what a killed earlier save left beside it
+        tmp = atomic.fresh_dir(directory)
         np.savez(tmp / "arrays.npz", **{name: getattr(net, name) for name in _ARRAYS})
         meta = {
             "format_version": FORMAT_VERSION,
@@ -283,15 +295,13 @@ def save(net: Network, directory: str | Path) -> Path:
         }
         (tmp / "network.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1, default=str),
                                           encoding="utf-8")
-        if directory.exists():
-            old = directory.with_name(f".{directory.name}-old-{os.getpid()}")
-            os.replace(directory, old)
-            os.replace(tmp, directory)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, directory)
+        atomic.swap(tmp, directory)
+    except OSError as exc:
+        raise OutputError(f"cannot save the network in {directory}: {exc.strerror or exc}; choose a writable "
+                          "folder with free space") from None
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
     return directory
 
 
@@ -308,9 +318,11 @@ def load(directory: str | Path) -> Network:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         with np.load(arr_path, allow_pickle=False) as z:
             arrays = {name: z[name] for name in _ARRAYS}
-        net = Network(**arrays, classes=tuple(meta["classes"]), metric_crs=meta["metric_crs"],
-                      directed=bool(meta["directed"]), provenance=meta.get("provenance", {}))
-    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+        crs = str(meta["metric_crs"])
+        CRS.from_user_input(crs)  # a damaged CRS fails here, not in a later step
+        net = Network(**arrays, classes=tuple(str(c) for c in meta["classes"]), metric_crs=crs,
+                      directed=bool(meta["directed"]), provenance=dict(meta.get("provenance", {})))
+    except Exception as exc:  # noqa: BLE001 — a damaged file fails in many ways (zip, npy header, JSON, CRS): all are damage
         raise NetworkError(f"{directory}: the saved network is damaged ({type(exc).__name__}); rebuild it") from None
     if meta.get("format_version") != FORMAT_VERSION:
         raise NetworkError(
@@ -324,6 +336,10 @@ def load(directory: str | Path) -> Network:
         and int(net.indptr[0]) == 0 and int(net.indptr[-1]) == m and bool(np.all(np.diff(net.indptr) >= 0))
         and (m == 0 or (int(net.head.min()) >= 0 and int(net.head.max()) < n))
         and bool(np.all(np.isfinite(net.minutes) & (net.minutes >= 0)))
+        and bool(np.all(np.isfinite(net.length_m) & (net.length_m >= 0)))
+        and bool(np.all((np.abs(net.lon) <= 180) & (np.abs(net.lat) <= 90)))
+        and bool(np.all(np.isfinite(net.x_m) & np.isfinite(net.y_m)))
+        and (m == 0 or (int(net.road_class.min()) >= 0 and int(net.road_class.max()) < len(net.classes)))
     )
     if not sound:
         raise NetworkError(f"{directory}: the saved arrays are inconsistent (damaged or edited); rebuild the network")

@@ -13,6 +13,7 @@ Speeds come from the ``highway`` tag via the speed table.  One-way rules follow 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -123,6 +124,35 @@ def _edges_to_network(
 PBF_DRIVING_HIGHWAYS: frozenset[str] = DRIVABLE_HIGHWAYS - {"service", "track"}
 
 
+#: Peak memory of the streaming PBF build: ≈ 0.25 GB plus ≈ 28 bytes per byte of the file (measured on
+#: the 1.1–5.3 million-node provinces of bench/bench_province.py: 0.38–0.92 GB for 5–24 MB files).
+PBF_BASE_BYTES: float = 0.25e9
+PBF_BYTES_PER_FILE_BYTE: float = 28.0
+#: Share of the machine's memory a build may take.
+MEMORY_SHARE: float = 0.8
+
+
+def machine_memory_bytes() -> float:
+    """Physical memory of this machine (bytes); infinite where the system does not say."""
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return float("inf")
+
+
+def check_pbf_size(path: Path) -> None:
+    """Refuse a PBF whose build would not fit in memory, with the estimate and the way around."""
+    size = path.stat().st_size
+    need = PBF_BASE_BYTES + PBF_BYTES_PER_FILE_BYTE * size
+    have = machine_memory_bytes()
+    if need > MEMORY_SHARE * have:
+        raise NetworkError(
+            f"{path}: a {size / 1e6:,.0f} MB extract needs ≈ {need / 1e9:,.1f} GB of memory to build (≈ "
+            f"{PBF_BYTES_PER_FILE_BYTE:g} × the file), more than {MEMORY_SHARE:.0%} of this machine's "
+            f"{have / 1e9:,.1f} GB; cut it to the region first, e.g. osmium extract -b "
+            "MINLON,MINLAT,MAXLON,MAXLAT in.osm.pbf -o region.osm.pbf")
+
+
 def from_pbf(
     path: str | Path,
     *,
@@ -143,6 +173,7 @@ def from_pbf(
         raise InputFileError(
             f"OSM PBF {path} not found; download an extract from https://download.geofabrik.de/"
         )
+    check_pbf_size(path)
     log.info("reading %s with pyosmium (driving network)…", path.name)
     ways = osmpbf.read_way_pieces(path, highways=PBF_DRIVING_HIGHWAYS, bounding_box=bounding_box)
     if ways.u.shape[0] == 0:

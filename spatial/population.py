@@ -33,7 +33,7 @@ import rasterio
 import shapely
 from pyproj import CRS, Geod, Transformer
 from rasterio.enums import Resampling
-from rasterio.errors import RasterioIOError
+from rasterio.errors import CRSError, RasterioError
 from rasterio.features import rasterize
 from rasterio.transform import Affine
 from rasterio.warp import reproject, transform_bounds
@@ -44,7 +44,7 @@ from spatial.census import CENSUS_DATE, CENSUS_SOURCE, county_totals
 from spatial.errors import InputFileError, OptionError
 from spatial.facilities import county_seats
 from spatial.regions import Region, resolve
-from spatial.settings import GRID_M
+from spatial.settings import CELL_M_RANGE, GRID_M
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +119,12 @@ URBAN_CLASS_WEIGHT: dict[str, float] = {
     "tertiary": 1.5, "residential": 1.0,
 }
 RURAL_CLASS_WEIGHT: dict[str, float] = {"motorway": 0.1, "motorway_trunk": 0.3}
+
+#: Most persons per km² a population pixel may hold: the densest city blocks on Earth reach ≈ 150,000.
+MAX_DENSITY_PER_KM2: float = 500_000.0
+
+#: Most raster pixels read at once (band × rows × columns over the region, ≈ 16 bytes each while warping).
+MAX_RASTER_PIXELS: int = 200_000_000
 
 GRID_NODATA: float = -99999.0  # nodata of the GeoTIFFs written here (WorldPop's convention)
 BANDS: tuple[str, ...] = ("pop", "urban", "pop60")
@@ -442,17 +448,24 @@ def _pixel_area_m2(crs: CRS, transform: Affine, window_shape: tuple[int, int]) -
     return np.full((1, 1), abs(transform.a * transform.e - transform.b * transform.d))
 
 
+def _cell_tag(value: str | None) -> float | None:
+    """The healthplan_cell_m tag as metres within CELL_M_RANGE, None when absent or not such a number."""
+    try:
+        cell = float(value) if value is not None else None
+    except ValueError:
+        return None
+    lo, hi = CELL_M_RANGE
+    return cell if cell is not None and math.isfinite(cell) and lo <= cell <= hi else None
+
+
 def native_cell_m(path: Path | str) -> float | None:
-    """The cell size (m) a GeoTIFF written by ``write_geotiff`` records, None for other rasters or unreadable files."""
+    """The cell size (m) a GeoTIFF written by ``write_geotiff`` records, None for other rasters, bad tags or unreadable files."""
     try:
         with rasterio.open(path) as src:
             value = src.tags().get("healthplan_cell_m")
-    except (RasterioIOError, OSError):
+    except (RasterioError, OSError):
         return None
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+    return _cell_tag(value)
 
 
 def read_geotiff(path: Path | str, region: Any, *, cell_m: float | None = None) -> PopulationGrid:
@@ -467,42 +480,110 @@ def read_geotiff(path: Path | str, region: Any, *, cell_m: float | None = None) 
     """
     path = Path(path)
     reg = _resolve(region)
+    if path.is_dir():
+        raise InputFileError(f"{path} is a folder; give a population GeoTIFF (.tif)")
     try:
         src = rasterio.open(path)
-    except (RasterioIOError, OSError) as exc:
+    except (RasterioError, OSError) as exc:
         raise InputFileError(f"{path}: cannot be opened as a GeoTIFF ({exc}); give a population raster "
                              "such as a WorldPop or GHS-POP .tif") from exc
-    with src:
-        if src.crs is None:
-            raise InputFileError(f"{path}: the raster has no coordinate reference system; set one "
-                                 "(e.g. gdal_edit.py -a_srs EPSG:4326 file.tif) and try again")
-        if src.count < 1 or src.width == 0 or src.height == 0:
-            raise InputFileError(f"{path}: the raster is empty (no bands or no pixels)")
-        tags = src.tags()
-        cell_m = float(cell_m if cell_m is not None else tags.get("healthplan_cell_m", GRID_M))
-        names = [d or "" for d in src.descriptions]
-        ours = tags.get("healthplan_bands", "").split(",")[:3] == list(BANDS) and src.count >= 3
-        # read only the part of the raster over the region (plus one pixel of margin)
-        west, south, east, north = transform_bounds("EPSG:4326", src.crs, *reg.counties.total_bounds,
-                                                    densify_pts=21)
-        sb = src.bounds
-        if west >= sb.right or east <= sb.left or south >= sb.top or north <= sb.bottom:
-            raise InputFileError(
-                f"{path}: the raster (bounds {tuple(round(v, 4) for v in sb)} in {src.crs.to_string()}) does not "
-                f"overlap region {getattr(reg, 'name', region)!r}; give a raster that covers it")
-        win = from_bounds(west, south, east, north, transform=src.transform)
-        win = win.round_offsets(op="floor").round_lengths(op="ceil")
-        win = Window(win.col_off - 1, win.row_off - 1, win.width + 2, win.height + 2)
-        win = win.intersection(Window(0, 0, src.width, src.height))
-        bands = [1, 2, 3] if ours else [1]
-        data = src.read(bands, window=win, masked=True).astype(np.float32)  # float32: WorldPop rasters are big
-        src_transform = src.window_transform(win)
-        src_crs = src.crs
+    try:
+        with src:
+            read = _read_window(path, src, reg, region, cell_m)
+    except InputFileError:
+        raise
+    except (RasterioError, CRSError, OSError, ValueError) as exc:  # damaged tiles, bad tags or CRS
+        raise InputFileError(f"{path}: the raster cannot be read ({type(exc).__name__}: {str(exc)[:200]}); "
+                             "is the file complete? Re-export it as a GeoTIFF") from None
+    data, src_transform, src_crs, tags, names, ours, bands, cell_m = read
     values = np.ma.filled(data, np.float32(0.0))
+    area = _pixel_area_m2(src_crs, src_transform, values.shape[1:])
+    _check_density(path, values, area)  # before NaN → 0: an infinite count is refused, not dropped
     bad = ~np.isfinite(values) | (values < 0)
     if bad[0].any():
         log.warning("%s: %d pixels with NaN or negative persons counted as 0", path, int(bad[0].sum()))
     values[bad] = 0.0
+    return _warp(path, reg, region, values, area, src_transform, src_crs, tags, names, ours, bands, cell_m)
+
+
+def check_geotiff(path: Path | str, region: Any) -> None:
+    """Check a population GeoTIFF without reading its pixels: it opens, has a CRS, overlaps the region, fits."""
+    path = Path(path)
+    reg = _resolve(region)
+    if path.is_dir():
+        raise InputFileError(f"{path} is a folder; give a population GeoTIFF (.tif)")
+    try:
+        with rasterio.open(path) as src:
+            _window(path, src, reg, region)
+    except InputFileError:
+        raise
+    except (RasterioError, CRSError, OSError, ValueError) as exc:
+        raise InputFileError(f"{path}: cannot be opened as a GeoTIFF ({type(exc).__name__}: {str(exc)[:200]}); give "
+                             "a population raster such as a WorldPop or GHS-POP .tif") from None
+
+
+def _read_window(path: Path, src: Any, reg: Region, region: Any, cell_m: float | None) -> tuple:
+    """Band values (masked, float32) over the region's bounds and what describes them; refuses what cannot fit."""
+    tags = src.tags()
+    if cell_m is None:
+        cell_m = _cell_tag(tags.get("healthplan_cell_m")) or GRID_M
+    names = [d or "" for d in src.descriptions]
+    win, bands, ours = _window(path, src, reg, region)
+    data = src.read(bands, window=win, masked=True).astype(np.float32)  # float32: WorldPop rasters are big
+    return data, src.window_transform(win), src.crs, tags, names, ours, bands, float(cell_m)
+
+
+def _window(path: Path, src: Any, reg: Region, region: Any) -> tuple[Window, list[int], bool]:
+    """The window over the region's bounds (plus a pixel), the bands to read, whether the file is ours."""
+    if src.crs is None:
+        raise InputFileError(f"{path}: the raster has no coordinate reference system; set one "
+                             "(e.g. gdal_edit.py -a_srs EPSG:4326 file.tif) and try again")
+    if src.count < 1 or src.width == 0 or src.height == 0:
+        raise InputFileError(f"{path}: the raster is empty (no bands or no pixels)")
+    ours = src.tags().get("healthplan_bands", "").split(",")[:3] == list(BANDS) and src.count >= 3
+    # read only the part of the raster over the region (plus one pixel of margin)
+    west, south, east, north = transform_bounds("EPSG:4326", src.crs, *reg.counties.total_bounds,
+                                                densify_pts=21)
+    sb = src.bounds
+    if src.crs.is_geographic and not (-181 <= sb.left <= sb.right <= 361 and -91 <= sb.bottom <= sb.top <= 91):
+        raise InputFileError(f"{path}: the raster's CRS ({src.crs.to_string()}) is in degrees but its bounds "
+                             f"{tuple(round(v, 4) for v in sb)} are not; set the CRS it was made in")
+    if west >= sb.right or east <= sb.left or south >= sb.top or north <= sb.bottom:
+        raise InputFileError(
+            f"{path}: the raster (bounds {tuple(round(v, 4) for v in sb)} in {src.crs.to_string()}) does not "
+            f"overlap region {getattr(reg, 'name', region)!r}; give a raster that covers it")
+    win = from_bounds(west, south, east, north, transform=src.transform)
+    win = win.round_offsets(op="floor").round_lengths(op="ceil")
+    win = Window(win.col_off - 1, win.row_off - 1, win.width + 2, win.height + 2)
+    win = win.intersection(Window(0, 0, src.width, src.height))
+    bands = [1, 2, 3] if ours else [1]
+    pixels = int(win.width) * int(win.height) * len(bands)
+    if pixels > MAX_RASTER_PIXELS:
+        res = abs(src.transform.a)
+        raise InputFileError(
+            f"{path}: the part over {getattr(reg, 'name', region)!r} holds {pixels:,} pixels (≈ "
+            f"{pixels * 16 / 2**30:,.1f} GiB to read and warp), more than the {MAX_RASTER_PIXELS:,} read at once; "
+            f"resample it coarser first (e.g. gdalwarp -tr {res * 4:g} {res * 4:g} -r sum) or clip it to the region")
+    return win, bands, ours
+
+
+def _check_density(path: Path, values: np.ndarray, area_m2: np.ndarray) -> None:
+    """Refuse pixels holding more people than MAX_DENSITY_PER_KM2 (an unmarked nodata, or not persons)."""
+    limit = area_m2 * (MAX_DENSITY_PER_KM2 / 1e6)  # persons per pixel at the cap, per row (geographic) or one value
+    over = values > limit[None]
+    if over.any():
+        worst = float(values[over].max())
+        raise InputFileError(
+            f"{path}: {int(over.sum()):,} pixels hold more than {MAX_DENSITY_PER_KM2:,.0f} persons per km² (up to "
+            f"{worst:.3g} persons in one pixel of ≈ {float(np.median(area_m2)) / 1e6:.3g} km²); a population raster "
+            f"holds persons per pixel, 0…{MAX_DENSITY_PER_KM2:,.0f} per km² — is it the right file, and is its nodata "
+            "value set?")
+
+
+def _warp(path: Path, reg: Region, region: Any, values: np.ndarray, area: np.ndarray, src_transform: Affine,
+          src_crs: Any, tags: Mapping[str, str], names: list[str], ours: bool, bands: list[int],
+          cell_m: float) -> PopulationGrid:
+    """The checked persons (and urban, 60+ bands of our own files) warped onto the region grid, total kept."""
     lay = _layout(reg, cell_m)
     # persons in the raster over the region's counties: the total to keep
     geoms_src = reg.counties.to_crs(src_crs).geometry.to_numpy()
@@ -512,7 +593,6 @@ def read_geotiff(path: Path | str, region: Any, *, cell_m: float | None = None) 
     if not total_in > 0:
         raise InputFileError(f"{path}: no people inside region {getattr(reg, 'name', region)!r} "
                              "(all pixels there are 0 or nodata); check the raster and the region")
-    area = _pixel_area_m2(src_crs, src_transform, values.shape[1:])
     warped = np.zeros((len(bands),) + lay.shape)
     for b in range(len(bands)):
         dst = np.full(lay.shape, np.nan)
@@ -542,7 +622,7 @@ def read_geotiff(path: Path | str, region: Any, *, cell_m: float | None = None) 
         "source": str(path),
         "source_crs": src_crs.to_string(),
         "source_tags": {k: v for k, v in tags.items() if k != "provenance"},
-        "source_provenance": json.loads(tags["provenance"]) if "provenance" in tags else None,
+        "source_provenance": _provenance_tag(tags.get("provenance")),
         "band_names": names,
         "method": ("area-weighted warp (persons/m², Resampling.average) to the region grid, rescaled to the "
                    "raster's total over the region's counties"),
@@ -553,6 +633,16 @@ def read_geotiff(path: Path | str, region: Any, *, cell_m: float | None = None) 
         "crs": lay.crs,
     }
     return _grid(lay, keep, pop, urban, pop60, provenance)
+
+
+def _provenance_tag(text: str | None) -> Any:
+    """The provenance tag of a raster written here (JSON), its first 2,000 characters when it is not JSON."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text[:2000]
 
 
 def write_geotiff(grid: PopulationGrid, path: Path | str, *, extra: Mapping[str, np.ndarray] | None = None,

@@ -20,6 +20,7 @@ import shapely
 
 from spatial import coverage, provenance, settings
 from spatial.access import AccessResults
+from spatial.candidates import rejected_counts
 from spatial.gaps import Gaps
 from spatial.network import Network
 from spatial.plantargets import PlanTargets
@@ -186,6 +187,7 @@ class Results:
             ok = ev.ok
             out["candidates"] = {
                 "n": int(len(ev.sites)), "ok": int(ok.sum()), "rejected": int((~ok).sum()),
+                "rejected_by": rejected_counts(ev.sites),  # by first failed check: adds up to "rejected"
                 "covered_population_after": round(ev.covered_after),
                 "covered_share_after": _r(ev.covered_after / ev.total if ev.total else 0.0),
                 "new_population": round(ev.covered_after - ev.covered_before),
@@ -198,6 +200,9 @@ class Results:
                 "gap": r.mip_gap, "bound": r.mip_bound, "mip_status": r.mip_status,
                 "covered_population_after": round(r.covered_after), "covered_share_after": _r(r.share_after),
                 "feasible": r.feasible, "best_share": _r(r.best_share), "greedy_vs_exact": r.greedy_vs_exact,
+                "n_candidates": int(len(self.choice.candidates)),
+                "n_rejected": int((self.choice.candidates["status"] != "ok").sum()),
+                "rejected_by": rejected_counts(self.choice.candidates),
                 "sites": [str(n) for n in self.choice.chosen["name"]],
                 "gain_population": [round(float(g)) for g in r.gain_population],
             }

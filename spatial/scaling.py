@@ -208,25 +208,31 @@ def _merge_rows(pattern: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matrix, n
 
 
 @contextlib.contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
-    """Send C-level stdout to stderr for a moment (HiGHS prints its banner on construction)."""
+def _quiet_stdout() -> Iterator[None]:
+    """Send C-level stdout to the null device for a moment (HiGHS prints its banner on construction).
+
+    Not to stderr: stdout carries the CLI's JSON summary and stderr its progress and errors; a solver's
+    banner belongs in neither.
+    """
     sys.stdout.flush()
     try:
         saved = os.dup(1)
     except OSError:  # no real stdout (embedded interpreter): nothing to protect
         yield
         return
+    null = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(2, 1)
+        os.dup2(null, 1)
         yield
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+        os.close(null)
 
 
 def _highs(*, time_limit_s: float = np.inf, mip_rel_gap: float = 1e-4) -> highspy.Highs:
     """A HiGHS instance that prints nothing on stdout (the CLI prints JSON there)."""
-    with _stdout_to_stderr():
+    with _quiet_stdout():
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     if np.isfinite(time_limit_s):

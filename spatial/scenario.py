@@ -43,7 +43,7 @@ CANDIDATE_SOURCES: tuple[str, ...] = ("points", "plan", "seats", "gaps", "file")
 #: Ranges every number is checked against (inclusive), with the unit said in messages.
 RANGES: dict[str, tuple[float, float, str]] = {
     "threshold": (1.0, 600.0, "minutes"),
-    "cell_m": (50.0, 10_000.0, "metres"),
+    "cell_m": (*settings.CELL_M_RANGE, "metres"),
     "max_road_m": (1.0, 50_000.0, "metres"),
     "time_limit_s": (1.0, 3_600.0, "seconds"),
     "target_share": (1e-6, 1.0, "share of the population (0–1)"),
@@ -53,6 +53,18 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "band_min": (0.0, 60.0, "minutes (1 = whole minutes, 0 = exact times)"),
     "sigma_min": (0.1, 600.0, "minutes"),
     "budget": (0.0, 1e15, "cost units"),
+    "snap_m": (0.0, 2_000.0, "metres"),
+    "speed_kmh": (*settings.SPEED_RANGE_KMH, "km/h"),
+}
+
+#: Options each kind of source takes (anything else is refused, naming these): the builders' keyword
+#: arguments for networks, the datum for files of points, the default set for facilities.
+SOURCE_OPTIONS: dict[str, tuple[str, ...]] = {
+    "default": ("kind",), "saved": (), "census": (), "geotiff": (),
+    "roads": ("class_field", "layer", "oneway_field", "snap_m", "uniform_speed_kmh", "speeds", "datum", "t_junctions"),
+    "pbf": ("speeds", "uniform_speed_kmh"), "osm_xml": ("speeds", "uniform_speed_kmh"),
+    "place": ("speeds", "uniform_speed_kmh"), "edge_csv": ("datum", "speed_kmh", "speeds"),
+    "file": ("datum",), "points": (), "plan": (), "seats": (), "gaps": (),
 }
 
 #: Capacity columns the access analyses read: scenario value → facility-file column (spatial.facilities).
@@ -70,6 +82,7 @@ SUFFIXES: dict[str, tuple[str, ...]] = {
     "osm_xml": (".osm", ".xml"),
     "geotiff": (".tif", ".tiff"),
     "file": (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".geojson", ".json", ".gpkg"),
+    "speeds": (".csv", ".txt", ".yaml", ".yml"),
 }
 
 
@@ -333,6 +346,8 @@ class _Reader:
         if not isinstance(value, str) or not value.strip():
             raise self.bad(key, "needs a path")
         text = value.strip()
+        if len(text) > 1_000:
+            raise self.bad(key, f"is a path of {len(text):,} characters (at most 1,000)")
         if "://" in text or text.lower().startswith("/vsi") or "\x00" in text:
             raise self.bad(key, "must be a plain local path (no URL or GDAL virtual path such as /vsicurl/)")
         path = Path(text)
@@ -362,6 +377,7 @@ class _Reader:
             path = None
         else:
             path = self.path(path, f"{key}.path", kind)
+        options = self.options(kind, key, options)
         datum = options.get("datum", "wgs84")
         if datum not in DATUMS:
             raise self.bad(f"{key}.options.datum", f"must be one of {', '.join(DATUMS)}, got {datum!r}")
@@ -370,6 +386,43 @@ class _Reader:
             if fkind not in FACILITY_DEFAULT_KINDS:
                 raise self.bad(f"{key}.options.kind", f"must be one of {', '.join(FACILITY_DEFAULT_KINDS)}, got {fkind!r}")
         return Source(kind, path, options)
+
+    def options(self, kind: str, key: str, options: dict[str, Any]) -> dict[str, Any]:
+        """A source's options: only the keys its kind takes, each of its type and within its range."""
+        allowed = SOURCE_OPTIONS.get(kind, ())
+        unknown = sorted(set(options) - set(allowed))
+        if unknown:
+            raise self.bad(f"{key}.options", f"has unknown keys {unknown}; a {kind!r} source takes "
+                                             f"{', '.join(allowed) or 'no options'}")
+        at = f"{key}.options."
+        out = dict(options)
+        for name in ("class_field", "oneway_field"):
+            if name in out:
+                out[name] = self.text(out, name, "", prefix=at) or None
+        if isinstance(out.get("layer"), bool) or not isinstance(out.get("layer", ""), str | int):
+            raise self.bad(at + "layer", f"must be a layer name or number, got {out['layer']!r}")
+        if "snap_m" in out:
+            out["snap_m"] = self.number(out, "snap_m", 0.0, "snap_m", at)
+        for name in ("uniform_speed_kmh", "speed_kmh"):
+            if out.get(name) is not None:
+                out[name] = self.number(out, name, 0.0, "speed_kmh", at)
+        if "t_junctions" in out and not isinstance(out["t_junctions"], bool):
+            raise self.bad(at + "t_junctions", f"must be true or false, got {out['t_junctions']!r}")
+        if out.get("speeds") is not None:
+            out["speeds"] = self.speeds(out["speeds"], at + "speeds")
+        return out
+
+    def speeds(self, value: Any, key: str) -> str | dict[str, float]:
+        """A speed table: a local CSV/YAML path, or {road class: km/h} with speeds in range."""
+        if not isinstance(value, Mapping):
+            return self.path(value, key, "speeds")
+        lo, hi, _ = RANGES["speed_kmh"]
+        if len(value) > 10_000 or not all(isinstance(k, str) and 0 < len(k) <= 200 for k in value):
+            raise self.bad(key, "must map at most 10,000 road-class names to km/h")
+        if any(isinstance(v, bool) or not isinstance(v, int | float) or not (math.isfinite(v) and lo <= v <= hi)
+               for v in value.values()):
+            raise self.bad(key, f"must give every road class a speed in {lo:g}…{hi:g} km/h")
+        return {str(k): float(v) for k, v in value.items()}
 
 
 def _fields(cls: type) -> list[str]:
@@ -576,6 +629,11 @@ def load_scenario(path: str | Path) -> Scenario:
         raise InputFileError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     except UnicodeDecodeError:
         raise InputFileError(f"{path}: not a UTF-8 text file; a scenario is JSON saved by healthplan") from None
+    except (RecursionError, ValueError):  # lists nested thousands deep, a number of thousands of digits
+        raise InputFileError(f"{path}: not a scenario (nesting or numbers far beyond what a scenario holds); "
+                             "save scenarios from the app or with --save-scenario") from None
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     return from_dict(raw, where=str(path), base=path.resolve().parent)
 
 

@@ -63,9 +63,16 @@ def no_progress(message: str, fraction: float | None = None) -> None:
 DETOUR_FACTOR: float = 1.3
 ACCESS_SPEED_KMH: float = 20.0
 
+#: Driving speeds accepted in speed tables and as one uniform speed (km/h): a walking pace to above any
+#: motorway limit; anything outside is a typo (or m/s, or a unit mix-up).
+SPEED_RANGE_KMH: tuple[float, float] = (1.0, 200.0)
+
 #: Facilities farther than this from any network node are rejected as "far outside the network"; people
 #: farther than this are counted and announced as living off the network (metres).
 MAX_SNAP_M: float = 10_000.0
+
+#: A facility farther than this out at sea (metres from known land) is refused: a typo or a wrong datum.
+MAX_OFFSHORE_M: float = 1_000.0
 
 #: Default endpoint-snapping tolerance when building topology from road lines (metres).
 SNAP_M: float = 20.0
@@ -82,8 +89,9 @@ BANDS_MIN: tuple[float, ...] = (15.0, 30.0, 60.0, 90.0)
 #: Nested isochrone thresholds drawn by default (minutes).
 ISOCHRONES_MIN: tuple[float, ...] = (15.0, 30.0, 60.0)
 
-#: Population grid cell size (metres).
+#: Population grid cell size (metres), and the sizes accepted.
 GRID_M: float = 1000.0
+CELL_M_RANGE: tuple[float, float] = (50.0, 10_000.0)
 
 #: Candidate hospital sites farther than this from the nearest road node are rejected (metres):
 #: a site needs a road; 2 km is already a long unbuilt access road for a hospital.

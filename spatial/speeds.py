@@ -8,7 +8,6 @@ the note column says how.  Users pass their own CSV or YAML (``{class: km/h}`` o
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -17,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from spatial import textfile
 from spatial.errors import InputFileError, NetworkError
+from spatial.settings import SPEED_RANGE_KMH
 
 #: The default table shipped with the package.
 DEFAULT_SPEEDS_CSV: Path = Path(__file__).with_name("speeds.csv")
@@ -27,59 +28,90 @@ URBAN_DEFAULT_CLASS: str = "主干路"
 
 
 def _read_csv(path: Path) -> dict[str, float]:
-    """Read a road_class,speed_kmh[,…] CSV into {class: km/h}."""
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = {"road_class", "speed_kmh"} - set(reader.fieldnames or [])
-        if missing:
-            raise InputFileError(
-                f"{path}: speed table needs columns road_class and speed_kmh; missing {sorted(missing)} "
-                f"(found {reader.fieldnames})"
-            )
-        table: dict[str, float] = {}
-        for row_no, row in enumerate(reader, start=2):  # row 1 is the header
-            table[_parse_class(row["road_class"], path, row_no)] = _parse_speed(
-                row["speed_kmh"], path, row_no
-            )
-    return table
+    """Read a road_class,speed_kmh[,…] CSV (UTF-8, GBK, UTF-16 or Latin-1) into {class: km/h}."""
+    text = textfile.read_text(path, what="speed table")
+    rows = textfile.csv_records(path, text, textfile.delimiter_of(text))
+    rows = [(n, cells) for n, cells in rows if any(c.strip() for c in cells)]
+    header = [c.strip().lstrip("\ufeff") for c in rows[0][1]] if rows else []
+    missing = [c for c in ("road_class", "speed_kmh") if c not in header]
+    if missing:
+        # the header is not quoted back: a wrong file named in a scenario must not show its content
+        raise InputFileError(
+            f"{path}: a speed table needs the columns road_class and speed_kmh in its first row; missing "
+            f"{', '.join(missing)} (the first row has {sum(bool(c) for c in header)} cells)"
+        )
+    ci, si = header.index("road_class"), header.index("speed_kmh")
+    pairs = [(n, cells[ci] if ci < len(cells) else None, cells[si] if si < len(cells) else None)
+             for n, cells in rows[1:]]
+    return _table(path, [(n, _parse_class(c, path, n), _parse_speed(v, path, n)) for n, c, v in pairs])
 
 
 def _read_yaml(path: Path) -> dict[str, float]:
     """Read a YAML mapping {class: km/h} (or a list of {road_class, speed_kmh}) into {class: km/h}."""
-    import yaml
+    import yaml  # optional dependency, only for YAML speed tables
 
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if isinstance(data, list):
-        data = {item.get("road_class"): item.get("speed_kmh") for item in data if isinstance(item, dict)}
-    if not isinstance(data, dict):
+    text = textfile.read_text(path, what="speed table")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise InputFileError(f"{path}: not valid YAML{where}; write one 'road_class: km/h' per line, "
+                             "e.g. 'primary: 55'") from None
+    if isinstance(data, list) and all(isinstance(item, dict) for item in data):
+        entries = [(i, item.get("road_class"), item.get("speed_kmh")) for i, item in enumerate(data, start=1)]
+    elif isinstance(data, dict):
+        entries = [(i, k, v) for i, (k, v) in enumerate(data.items(), start=1)]
+    else:
         raise InputFileError(f"{path}: expected a mapping road_class: speed_kmh, e.g. 'primary: 55'")
-    return {
-        _parse_class(k, path, i): _parse_speed(v, path, i) for i, (k, v) in enumerate(data.items(), start=1)
-    }
+    return _table(path, [(i, _parse_class(k, path, i), _parse_speed(v, path, i)) for i, k, v in entries])
+
+
+def _table(path: Path, entries: list[tuple[int, str, float]]) -> dict[str, float]:
+    """{class: km/h} from (row, class, speed) entries; a class given twice with different speeds is refused."""
+    if not entries:
+        raise InputFileError(f"{path}: the speed table has no rows; give one road_class,speed_kmh row per class")
+    table: dict[str, float] = {}
+    first_row: dict[str, int] = {}
+    for row, name, speed in entries:
+        if name in table and table[name] != speed:
+            raise InputFileError(f"{path}, rows {first_row[name]} and {row}: road class {textfile.quoted(name)} has "
+                                 f"two speeds ({table[name]:g} and {speed:g} km/h); keep one")
+        table[name] = speed
+        first_row.setdefault(name, row)
+    return table
 
 
 def _parse_class(value: object, path: Path, row: int) -> str:
-    """A non-empty road-class name, stripped."""
+    """A non-empty road-class name of at most 200 characters, stripped."""
     name = "" if value is None else str(value).strip()
     if not name:
         raise InputFileError(f"{path}, row {row}: empty road_class")
+    if len(name) > 200:
+        raise InputFileError(f"{path}, row {row}: a road_class of {len(name):,} characters (at most 200)")
     return name
 
 
 def _parse_speed(value: object, path: Path, row: int) -> float:
     """A positive finite speed in km/h."""
+    lo, hi = SPEED_RANGE_KMH
+    if value is None or str(value).strip() == "":
+        raise InputFileError(f"{path}, row {row}: speed_kmh is empty; give km/h ({lo:g}…{hi:g})")
     try:
         speed = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise InputFileError(f"{path}, row {row}: speed_kmh {value!r} is not a number") from None
-    if not np.isfinite(speed) or speed <= 0:
-        raise InputFileError(f"{path}, row {row}: speed_kmh must be a positive number of km/h, got {value!r}")
+        raise InputFileError(f"{path}, row {row}: speed_kmh {textfile.quoted(value)} is not a number of km/h "
+                             f"({lo:g}…{hi:g})") from None
+    if not (np.isfinite(speed) and lo <= speed <= hi):
+        raise InputFileError(f"{path}, row {row}: speed_kmh must be {lo:g}…{hi:g} km/h, got {textfile.quoted(value)}")
     return speed
 
 
 def load_speeds(path: str | Path | None = None) -> dict[str, float]:
     """Road-class → km/h from a CSV or YAML file (the packaged default table when ``path`` is None)."""
     path = DEFAULT_SPEEDS_CSV if path is None else Path(path)
+    if path.is_dir():
+        raise InputFileError(f"speed table {path} is a folder; pass a CSV with columns road_class,speed_kmh")
     if not path.is_file():
         raise InputFileError(f"speed table {path} not found; pass a CSV with columns road_class,speed_kmh")
     if path.suffix.lower() in {".yaml", ".yml"}:
@@ -103,8 +135,9 @@ def class_speeds(
     """Speed (km/h) for each class name; raises NetworkError naming unknown classes and the fixes."""
     classes = list(classes)
     if uniform_speed_kmh is not None:
-        if not np.isfinite(uniform_speed_kmh) or uniform_speed_kmh <= 0:
-            raise NetworkError(f"--uniform-speed must be a positive number of km/h, got {uniform_speed_kmh}")
+        lo, hi = SPEED_RANGE_KMH
+        if not (np.isfinite(uniform_speed_kmh) and lo <= uniform_speed_kmh <= hi):
+            raise NetworkError(f"--uniform-speed must be {lo:g}…{hi:g} km/h, got {uniform_speed_kmh}")
         return np.full(len(classes), float(uniform_speed_kmh))
     table = load_speeds() if speeds is None else dict(speeds)
     lower = {k.lower(): v for k, v in table.items()}

@@ -83,10 +83,13 @@ def test_second_run_replaces_the_whole_set(coverage_run, hainan_dir, tmp_path):
     ok("coverage", *common(hainan_dir), "--out", out, "--threshold", "30")
     first = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     (out / "stale.txt").write_text("left by hand", encoding="utf-8")
+    refused = invoke("coverage", *common(hainan_dir), "--out", out, "--threshold", "60")
+    assert refused.exit_code == 2 and "stale.txt" in refused.stderr  # a file healthplan did not write is never deleted
+    assert (out / "stale.txt").exists() and json.loads((out / "summary.json").read_text(encoding="utf-8")) == first
+    (out / "stale.txt").unlink()
     ok("coverage", *common(hainan_dir), "--out", out, "--threshold", "60")
     second = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert (first["threshold_min"], second["threshold_min"]) == (30.0, 60.0)
-    assert not (out / "stale.txt").exists()  # the folder is one run's set, never a mix
+    assert (first["threshold_min"], second["threshold_min"]) == (30.0, 60.0)  # the folder is one run's set
     assert read_geojson(out / "gaps.geojson").attrs["provenance"]["thresholds_min"]["tertiary_min"] == 60.0
     assert not list(tmp_path.glob(".o-*"))  # no temporary folder left behind
 

@@ -118,10 +118,10 @@ def test_geojson_in_another_crs_is_reprojected(tmp_path):
 
 
 def test_tab_separated_and_thousands_separators(tmp_path):
-    text = '名称\t经度\t纬度\t床位\n甲\t110.3\t20.0\t"1,200"\n乙\t１１０．４\t２０．１°\t８０\n'
+    text = '名称\t经度\t纬度\t床位\n甲\t110.3\t20.0\t"1,200"\n乙\t１１０．４\t２０．０５°\t８０\n'
     frame = read_facilities(_write(tmp_path / "f.tsv", text))
     assert frame["beds"].tolist() == [1200, 80]
-    assert frame.geometry.x.tolist() == [110.3, 110.4] and frame.geometry.y.tolist() == [20.0, 20.1]
+    assert frame.geometry.x.tolist() == [110.3, 110.4] and frame.geometry.y.tolist() == [20.0, 20.05]
 
 
 def test_missing_name_column_labels_rows(tmp_path):

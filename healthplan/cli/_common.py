@@ -146,7 +146,7 @@ def run_and_write(s: Scenario, out: Path, *, command: str, lang: str, save: Path
         raise OptionError(f"--lang must be zh or en, got {lang!r}")
     export.check_destination(out, folder=True)  # before any computing: a read-only --out fails at once
     if save is not None:
-        export.check_destination(save, folder=False)
+        export.check_destination(save, folder=False, option="--save-scenario")
     say = progress(command)
     res = front.run(s, progress=say)
     for n in res.notices:

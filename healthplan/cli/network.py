@@ -36,6 +36,7 @@ def build(
     from spatial import network as nw
     from spatial.coords import DATUMS
     from spatial.errors import OptionError
+    from spatial.settings import SPEED_RANGE_KMH
 
     given = [n for n, v in (("--pbf", pbf), ("--place", place), ("--osm-xml", osm_xml), ("--roads", roads)) if v is not None]
     if len(given) != 1:
@@ -45,9 +46,10 @@ def build(
         raise OptionError("--roads needs --class-field FIELD (the attribute holding the road class), or --uniform-speed KMH")
     if datum not in DATUMS:
         raise OptionError(f"--datum must be one of {', '.join(DATUMS)}, got {datum!r}")
-    if uniform_speed is not None and not (0 < uniform_speed <= 200):
-        raise OptionError(f"--uniform-speed must be a speed in 0–200 km/h, got {uniform_speed}")
-    export.check_destination(out, folder=True)
+    lo, hi = SPEED_RANGE_KMH
+    if uniform_speed is not None and not (lo <= uniform_speed <= hi):
+        raise OptionError(f"--uniform-speed must be a speed in {lo:g}…{hi:g} km/h, got {uniform_speed}")
+    export.check_destination(out, folder=True, foreign=nw.foreign_entries)
     say = c.progress("network")
     options = {"speeds": speeds, "uniform_speed_kmh": uniform_speed}
     t0 = time.perf_counter()

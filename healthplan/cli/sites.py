@@ -102,6 +102,8 @@ def optimize(
 
     if (k is None) == (target_coverage is None):
         raise OptionError("give exactly one of --k N (number of new sites) or --target-coverage X (e.g. 0.95)")
+    if k is not None and not 1 <= k <= 100:
+        raise OptionError(f"--k must be a whole number of new sites in 1…100, got {k}")
     target = None
     if target_coverage is not None:
         target = target_coverage / 100.0 if 1.0 < target_coverage <= 100.0 else target_coverage

@@ -9,6 +9,7 @@ traceback file otherwise — and the rest of the page keeps working.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -57,13 +58,27 @@ def plan_layers(app_region: str) -> dict[str, gpd.GeoDataFrame]:
     return out
 
 
+#: Characters Streamlit's markdown gives a meaning: CommonMark punctuation, HTML, LaTeX ($), and the
+#: ``:colour[…]`` / ``:emoji:`` directives.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&])")
+
+
+def plain(text: Any) -> str:
+    """Text (a file's name, a facility's name, an error naming a cell) shown as itself in Streamlit markdown.
+
+    Every markdown character is backslash-escaped, so ``[x](javascript:…)`` or ``![](http://…)`` in a name
+    shows as typed and never becomes a link or an image; line breaks stay line breaks.
+    """
+    return "  \n".join(_MARKDOWN.sub(r"\\\1", line) for line in str(text).splitlines())
+
+
 @contextlib.contextmanager
 def guard(where: str = "") -> Iterator[None]:
     """Show any error of the block on the page instead of a traceback; the page goes on."""
     try:
         yield
     except HealthplanError as exc:
-        st.error(f"{tr('error')}{exc}")
+        st.error(f"{tr('error')}{plain(exc)}")
     except Exception as exc:  # noqa: BLE001 — never a red traceback: say it is a bug and where the details are
         path = write_crash(exc, context=f"app: {where}")
-        st.error(f"{tr('error')}{tr('bug', path=path)}")
+        st.error(f"{tr('error')}{tr('bug', path=plain(path))}")

@@ -8,17 +8,17 @@ import streamlit as st
 
 from spatial.results import Results
 from views import charts, tables
-from views.app.common import lang, tr
+from views.app.common import lang, plain, tr
 
 
 def sources(res: Results) -> None:
     """Data sources, method and assumptions, from the run's provenance."""
     p = res.provenance
     st.markdown(f"**{tr('sources')}**")
-    for k, v in p["sources"].items():
-        st.caption(f"**{k}**: {v if not isinstance(v, dict | list) else json.dumps(v, ensure_ascii=False)}")
+    for k, v in p["sources"].items():  # file names and paths are data, never markdown
+        st.caption(f"**{plain(k)}**: {plain(v if not isinstance(v, dict | list) else json.dumps(v, ensure_ascii=False))}")
     for k, v in p["methods"].items():
-        st.caption(f"**{k}**: {v}")
+        st.caption(f"**{plain(k)}**: {plain(v)}")
     a = p["assumptions"]
     st.caption(f"detour × {a['detour_factor']}, {a['access_kmh']} km/h, {a['cell_m']:g} m")
 

@@ -13,7 +13,7 @@ from spatial.errors import HealthplanError
 from spatial.regions import Region
 from spatial.scenario import Scenario, Source
 from views.app import uploads
-from views.app.common import guard, lang, pipeline, tr
+from views.app.common import guard, lang, pipeline, plain, tr
 from views.strings import DATUMS
 
 
@@ -97,7 +97,7 @@ def no_network(s: Scenario, region: Region, err: HealthplanError) -> None:
     """No network for the area: say so, and offer the extract download and Overpass (both need the internet)."""
     ss = st.session_state
     st.warning(tr("no_network", d=str(s.data_folder()), r=region.name_zh if lang() == "zh" else region.name_en))
-    st.caption(str(err))
+    st.caption(plain(err))
     st.caption(tr("internet"))
     c1, c2 = st.columns(2)
     with c1:

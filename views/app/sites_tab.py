@@ -12,12 +12,13 @@ import streamlit as st
 from spatial import candidates as cands
 from spatial import settings, traveltime
 from spatial.coords import to_wgs84
+from spatial.errors import OptionError
 from spatial.pipeline import Pipeline
 from spatial.results import PlanInputs, Results
 from spatial.scenario import dumps, slug
 from views import tables
 from views.app import state, uploads
-from views.app.common import guard, lang, tr
+from views.app.common import guard, lang, plain, tr
 from views.strings import DATUMS
 
 
@@ -60,6 +61,11 @@ def add_sites(res: Results | None) -> None:
         with guard("upload sites"):
             path = uploads.save(up, "candidates")
             frame = cands.from_file(str(path), datum=datum)
+            room = state.MAX_SITES - len(ss["candidates"])
+            if len(frame) > room:  # all or nothing: never half of a file added
+                raise OptionError(f"{path.name.split('-', 1)[-1]}: {len(frame):,} sites, but only {room} more fit (at "
+                                  f"most {state.MAX_SITES} per session); remove some, or test the file with the "
+                                  "command line (healthplan sites test --candidates FILE)")
             for nm, g in zip(frame["name"], frame.geometry, strict=True):
                 state.add_site(ss, *_snap(res, g.x, g.y), name=str(nm))
             st.rerun()  # the cards above show the new sites
@@ -80,8 +86,8 @@ def site_list(res: Results) -> None:
         gain = f"+{row['gain_population']:,.0f}" if ok and pd.notna(row["gain_population"]) else ""
         note = ""
         if not ok:
-            note = f" — {tr('rejected_word')}: {row['reason']}"
-        a.markdown(f"{'🟧' if ok else '⬜'} **{row['name']}** {gain}{note}")
+            note = f" — {tr('rejected_word')}: {plain(row['reason'])}"
+        a.markdown(f"{'🟧' if ok else '⬜'} **{plain(row['name'])}** {gain}{note}")  # names are data, never markdown
         if b.button(tr("remove_site"), key=f"rm_{row['name']}"):
             state.remove_site(ss, str(row["name"]))
             st.rerun()
