@@ -7,6 +7,8 @@ from typing import Any
 
 from shapely.geometry import Point
 
+from layers.institutions import institution, placeholder_flags
+
 #: A point whose coordinate is this imprecise (or a planned site) is drawn as approximate (dashed).
 APPROXIMATE_FROM_KM: float = 5.0
 
@@ -38,8 +40,6 @@ def named_point(plan: str, layer: str, role: str, name: str, clause: str, **extr
     ``geometry_approximate`` is True for planned sites and for coordinates whose stated precision is
     APPROXIMATE_FROM_KM or worse (or, in tables with it, ``precision_m``).
     """
-    from layers.institutions import institution, placeholder_flags  # imported lazily (institutions imports spatial)
-
     inst = institution(name)
     source = str(inst["location_source"])
     stated = precision_km(source)

@@ -123,7 +123,7 @@ def _csv_rows(path: Path) -> list[tuple[int, list[Any]]]:
 
 def _excel_rows(path: Path) -> list[tuple[int, list[Any]]]:
     """(row number, cells) of the first worksheet that has coordinate columns (else the first one)."""
-    import openpyxl
+    import openpyxl  # lazy: 0.2 s to import, and only Excel files need it
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)

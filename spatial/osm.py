@@ -18,6 +18,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import quoteattr
 
 import numpy as np
 import pandas as pd
@@ -225,7 +226,7 @@ def graph_to_network(
     osmnx has already turned two-way ways into two directed edges.  Simplification runs after the
     filter and keeps a node wherever the highway class changes, so a footway never merges into a road.
     """
-    import osmnx as ox
+    import osmnx as ox  # lazy: 2.5 s to import, and only OSM XML and place downloads need it
 
     if graph.number_of_edges() == 0:
         raise NetworkError(f"{source}: no roads in the OSM data")
@@ -274,7 +275,7 @@ def from_osm_xml(
     uniform_speed_kmh: float | None = None,
 ) -> Network:
     """Driving network from an OSM XML file (.osm) through osmnx, the same conversion as ``from_place``."""
-    import osmnx as ox
+    import osmnx as ox  # lazy: 2.5 s to import, and only OSM XML and place downloads need it
 
     t0 = time.perf_counter()
     path = Path(path)
@@ -302,7 +303,7 @@ def from_place(
     uniform_speed_kmh: float | None = None,
 ) -> Network:
     """Driving network of a named place (e.g. "Haikou, Hainan, China") from Overpass via osmnx; needs internet."""
-    import osmnx as ox
+    import osmnx as ox  # lazy: 2.5 s to import, and only OSM XML and place downloads need it
 
     t0 = time.perf_counter()
     log.info("downloading the drive network of %r from Overpass (osmnx)…", name)
@@ -332,7 +333,6 @@ def write_osm_xml(
     path: str | Path, node_lon: np.ndarray, node_lat: np.ndarray, ways: list[tuple[list[int], dict[str, str]]]
 ) -> Path:
     """Write nodes (ids 1..n) and ways ([node ids], tags) as a minimal OSM XML file (for tests and examples)."""
-    from xml.sax.saxutils import quoteattr
 
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="healthplan">']
     for i, (lo, la) in enumerate(zip(node_lon, node_lat), start=1):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from spatial import textfile
 from spatial.errors import InputFileError, NetworkError
@@ -48,8 +49,6 @@ def _read_csv(path: Path) -> dict[str, float]:
 
 def _read_yaml(path: Path) -> dict[str, float]:
     """Read a YAML mapping {class: km/h} (or a list of {road_class, speed_kmh}) into {class: km/h}."""
-    import yaml  # optional dependency, only for YAML speed tables
-
     text = textfile.read_text(path, what="speed table")
     try:
         data = yaml.safe_load(text)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -227,8 +228,6 @@ def _prepared(net: Network) -> _Prepared:
 
 def warm_up() -> float:
     """Compile (or load from numba's on-disk cache) every search kernel; returns the seconds it took."""
-    import time
-
     t0 = time.perf_counter()
     indptr = np.array([0, 1, 2], dtype=np.int64)
     indices = np.array([1, 0], dtype=np.int32)
