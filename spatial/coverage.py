@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from spatial import traveltime
-from spatial.counties import county_index, county_names, finite_or_none, share, sum_by
+from spatial.counties import county_names, finite_or_none, share, sum_by
 from spatial.errors import HealthplanError
 from spatial.network import Network
 from spatial.population import PopulationGrid
@@ -101,7 +101,7 @@ def circle(
     """
     minutes = _check_minutes(grid, minutes)
     threshold = _check_threshold(threshold_min, "the threshold")
-    codes, inv = county_index(grid.county)
+    codes, inv = grid.by_county
     pop = np.asarray(grid.pop, dtype=float)
     population = sum_by(inv, codes.size, pop)
     covered = sum_by(inv, codes.size, np.where(minutes <= threshold, pop, 0.0))
@@ -135,7 +135,7 @@ def health_circles(
     minutes = _check_minutes(grid, minutes)
     t_urban = _check_threshold(urban_threshold_min, "the urban threshold")
     t_rural = _check_threshold(rural_threshold_min, "the rural threshold")
-    codes, inv = county_index(grid.county)
+    codes, inv = grid.by_county
     n = codes.size
     urban = np.asarray(grid.urban, dtype=float)
     rural = np.asarray(grid.pop, dtype=float) - urban
@@ -218,7 +218,7 @@ def bands(
     """Persons by travel-time band (0–15, 15–30, 30–60, 60–90, > 90 min), weighted mean and 90th percentile minutes."""
     minutes = _check_minutes(grid, minutes)
     edges = check_bands(bands_min)
-    codes, inv = county_index(grid.county)
+    codes, inv = grid.by_county
     n = codes.size
     pop = np.asarray(grid.pop, dtype=float)
     band = band_of(minutes, edges)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spatial import download, regions, settings
+from spatial import extracts, regions, settings
 from spatial.errors import NetworkError, RegionError
 from spatial.netcache import cached_network
 from spatial.network import Network
@@ -115,10 +115,10 @@ def source_for(region: str | int) -> NetworkSource:
 def _extract(region: str | int, folder: Path) -> NetworkChoice | None:
     """The downloaded OpenStreetMap extract of the region's province, clipped to the region, if present."""
     try:
-        province = download.province_of(region)
+        province = extracts.province_of(region)
     except RegionError:
         return None
-    pbf = download.osm_path(province.slug, folder)
+    pbf = extracts.osm_path(province.slug, folder)
     if not pbf.is_file():
         return None
     try:
@@ -157,10 +157,10 @@ def choose(region: str | int, *, data_dir: Path | None = None) -> NetworkChoice:
 def _with_fetch_hint(exc: NetworkError, region: str | int, folder: Path) -> NetworkError:
     """The error plus where a downloaded extract would go."""
     try:
-        province = download.province_of(region)
+        province = extracts.province_of(region)
     except RegionError:
         return exc
-    pbf = download.osm_path(province.slug, folder)
+    pbf = extracts.osm_path(province.slug, folder)
     return NetworkError(f"{exc}; or download {province.name_en}'s OpenStreetMap extract with "
                         f"'healthplan data fetch --region {region}' (it goes to {pbf})")
 

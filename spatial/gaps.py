@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
-from spatial.counties import county_index, county_names
+from spatial.counties import county_names
 from spatial.population import PopulationGrid
 from spatial.trace import trace_cells
 
@@ -51,7 +51,7 @@ def gaps(
     mask = np.zeros((int(rows.max() - r0 + 1), int(cols.max() - c0 + 1)), dtype=bool)
     mask[rows - r0, cols - c0] = True
     connected, _ = ndimage.label(mask)  # rook (4-) connectivity: cells sharing an edge form one area
-    codes, inv = county_index(grid.county)
+    codes, inv = grid.by_county
     # split each connected area at county lines: one cluster per (area, county) pair
     pair = connected[rows - r0, cols - c0].astype(np.int64) * codes.size + inv[is_gap]
     _, lab = np.unique(pair, return_inverse=True)

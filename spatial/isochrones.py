@@ -82,7 +82,7 @@ def surface(
     cy = y1 - (np.arange(n_rows) + 0.5) * cell_m
     xx, yy = np.meshgrid(cx, cy)
     dist, node = traveltime.node_tree(net).query(
-        np.c_[xx.ravel(), yy.ravel()], distance_upper_bound=float(radius.max()) + cell_m
+        np.c_[xx.ravel(), yy.ravel()], distance_upper_bound=float(radius.max()) + cell_m, workers=-1
     )
     ok = np.isfinite(dist)
     minutes = np.full(dist.size, np.inf)

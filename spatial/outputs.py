@@ -8,6 +8,8 @@ map and the report, from ``views``) through ``extra``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,9 @@ import pandas as pd
 from spatial import export, population
 from spatial.results import Results
 from spatial.scenario import save_scenario
+
+#: Files written at once (threads): this machine's two cores measured 0.xx s against 0.xx s for one.
+WRITERS = 2
 
 
 def write_results(
@@ -39,31 +44,30 @@ def write_results(
     folder = Path(folder)
     prov = res.provenance
     layers = res.layers()
-    names: list[str] = ["cells.tif"]
+    plans = {plan_table(k): v for k, v in (plan_layers or {}).items() if len(v)}
     with export.output_set(folder) as tmp:
-        population.write_geotiff(res.inputs.grid, tmp / "cells.tif", extra=res.cell_bands(), provenance=prov)
+        jobs: dict[str, Callable[[Path], Any]] = {
+            "cells.tif": lambda p: population.write_geotiff(res.inputs.grid, p, extra=res.cell_bands(),
+                                                            provenance=prov),
+            "results.gpkg": lambda p: export.write_gpkg({**{k: v for k, v in layers.items() if len(v)}, **plans}, p,
+                                                        provenance=prov),
+        }
         for name, frame in layers.items():
-            export.write_geojson(frame, tmp / f"{name}.geojson", provenance=prov)
-            names.append(f"{name}.geojson")
-        plans = {plan_table(k): v for k, v in (plan_layers or {}).items() if len(v)}
-        export.write_gpkg({**{k: v for k, v in layers.items() if len(v)}, **plans}, tmp / "results.gpkg",
-                          provenance=prov)
-        names.append("results.gpkg")
+            jobs[f"{name}.geojson"] = partial(export.write_geojson, frame, provenance=prov)
         if plans:
             combined = gpd.GeoDataFrame(pd.concat(list(plans.values()), ignore_index=True), geometry="geometry",
                                         crs="EPSG:4326")
-            export.write_geojson(combined, tmp / "plans.geojson", provenance=prov)
-            names.append("plans.geojson")
+            jobs["plans.geojson"] = partial(export.write_geojson, combined, provenance=prov)
         for name, table in res.tables().items():
-            export.write_csv(table, tmp / f"{name}.csv", provenance=prov)
-            names.append(f"{name}.csv")
-        export.write_json({**res.summary(), "provenance": prov}, tmp / "summary.json")
-        save_scenario(res.scenario, tmp / "scenario.json")
-        names += ["summary.json", "scenario.json"]
-        for name, write in (extra or {}).items():
-            write(tmp / name)
-            names.append(name)
-    return {name: folder / name for name in names}
+            jobs[f"{name}.csv"] = partial(export.write_csv, table, provenance=prov)
+        jobs["summary.json"] = partial(export.write_json, {**res.summary(), "provenance": prov})
+        jobs["scenario.json"] = partial(save_scenario, res.scenario)
+        jobs.update(extra or {})
+        # independent files: GDAL and the GeoTIFF writer release the GIL, so two threads overlap their work
+        with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+            for done in [pool.submit(write, tmp / name) for name, write in jobs.items()]:
+                done.result()
+    return {name: folder / name for name in jobs}
 
 
 def plan_table(key: str) -> str:

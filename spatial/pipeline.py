@@ -218,6 +218,10 @@ class Pipeline:
 
         return self._cached("cells", self._k_cells(s), compute)
 
+    def kernels(self, progress: Progress = no_progress) -> float:
+        """Compile the search kernels on a machine's first run, saying so (seconds; 0 when already compiled)."""
+        return self._cached("kernels", "", lambda: traveltime.prepare_kernels(progress))
+
     def minutes(self, s: Scenario, which: str = "facilities") -> tuple[np.ndarray, np.ndarray]:
         """Minutes from every cell to its nearest facility of ``which`` (inf if none) and that facility's row."""
         def compute() -> tuple[np.ndarray, np.ndarray]:
@@ -241,6 +245,7 @@ class Pipeline:
         progress(f"region {region.name_zh} ({region.name}), {len(region.counties)} county-level units", 0.0)
         net, note = self.network(s, progress)
         progress(f"network: {net.n_nodes:,} nodes, {net.n_edges:,} edges", 0.1)
+        self.kernels(progress)
         fac, primary = self.facilities(s, "facilities"), self.facilities(s, "primary")
         grid = self.population(s, progress)
         progress(f"population: {grid.n_cells:,} cells, {float(grid.pop.sum()):,.0f} persons", 0.2)

@@ -23,6 +23,7 @@ import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ from rasterio.windows import Window, from_bounds
 from scipy.ndimage import gaussian_filter
 
 from spatial.census import CENSUS_DATE, CENSUS_SOURCE, county_totals
+from spatial.counties import county_index
 from spatial.errors import InputFileError, OptionError
 from spatial.facilities import county_seats
 from spatial.regions import Region, resolve
@@ -68,6 +70,14 @@ class PopulationGrid:
     transform: tuple[float, float, float, float, float, float]  # affine (a, b, c, d, e, f) of the raster
     shape: tuple[int, int]  # (rows, cols) of the full raster
     provenance: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def by_county(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted distinct county adcodes and each cell's index into them (computed once per grid, read-only)."""
+        codes, inv = county_index(self.county)
+        codes.setflags(write=False)
+        inv.setflags(write=False)
+        return codes, inv
 
     @property
     def n_cells(self) -> int:

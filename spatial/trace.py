@@ -24,7 +24,9 @@ def trace_labels(labels: np.ndarray, transform: Affine) -> dict[int, shapely.Geo
     for geom, value in rasterio.features.shapes(labels.astype(np.int32), mask=mask, transform=transform,
                                                 connectivity=4):
         parts.setdefault(int(value), []).append(shapely.geometry.shape(geom))
-    return {label: shapely.union_all(geoms) for label, geoms in parts.items()}
+    # the pieces of one label are its 4-connected components: disjoint, touching at most at corners,
+    # so they form a valid MultiPolygon as they are (a union would only re-derive that, 4× slower)
+    return {label: geoms[0] if len(geoms) == 1 else shapely.MultiPolygon(geoms) for label, geoms in parts.items()}
 
 
 def trace_cells(

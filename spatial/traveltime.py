@@ -28,7 +28,11 @@ the search at that many minutes instead of 0, and each node is labelled with its
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import platform
+import sys
 import threading
 import time
 import weakref
@@ -36,10 +40,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import geopandas as gpd
+import numba
 import numpy as np
 import scipy.sparse as sp
+import scipy.sparse.csgraph as csgraph
 from numpy.typing import ArrayLike
 from pyproj import Transformer
 from scipy.spatial import cKDTree
@@ -47,7 +54,7 @@ from scipy.spatial import cKDTree
 from spatial import _dijkstra
 from spatial.errors import HealthplanError, InputFileError, NetworkError
 from spatial.network import Network
-from spatial.settings import ACCESS_SPEED_KMH, DETOUR_FACTOR
+from spatial.settings import ACCESS_SPEED_KMH, DETOUR_FACTOR, Progress, no_progress
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +188,15 @@ class _Prepared:
         ring = 1 << int(np.ceil(np.log2(int(np.ceil(span * inv)) + 3)))
         return inv, ring
 
+    def too_wide(self, spread_min: float) -> bool:
+        """True when edges (or seed offsets) span more than the bucket ring holds at the natural width.
+
+        The buckets would then have to widen so far that the search turns into repeated relaxation
+        (Kunming with one edge 10⁷× the median: 80 ms against csgraph's 9 ms; 10⁹×: 1.3 s), so the
+        searches fall back to csgraph's binary heap, whose cost does not depend on the weights.
+        """
+        return max(self.max_edge_min, spread_min) > (_MAX_BUCKETS - 3) * self.delta_min
+
     @contextmanager
     def borrow(self, ring: int) -> Iterator[_Scratch]:
         """The shared scratch arrays, or fresh ones while another thread holds them."""
@@ -242,6 +258,35 @@ def warm_up() -> float:
     return time.perf_counter() - t0
 
 
+#: What a first run on a new machine says while numba compiles the kernels (timed here: 5–15 s).
+COMPILE_NOTE = "compiling the travel-time kernels for this machine (once, about 5–15 s; later runs load them in 0.2 s)"
+
+
+def _ready_marker() -> Path:
+    """File that says this kernel source was compiled by this numba and Python in numba's cache folder."""
+    h = hashlib.sha256(Path(_dijkstra.__file__).read_bytes())
+    h.update(f"{numba.__version__} {sys.version} {platform.machine()}".encode())
+    return Path(os.environ.get("NUMBA_CACHE_DIR", ".")) / f"healthplan-kernels-{h.hexdigest()[:16]}.ready"
+
+
+def prepare_kernels(progress: Progress = no_progress) -> float:
+    """On a machine without compiled kernels, compile them now and say so; seconds taken (0 when cached).
+
+    Cached kernels are left to load on first use (≈ 0.1 s each), so a run loads only those it calls.
+    """
+    marker = _ready_marker()
+    if marker.is_file():
+        return 0.0
+    progress(COMPILE_NOTE, None)
+    seconds = warm_up()
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(f"compiled in {seconds:.1f} s\n", encoding="utf-8")
+    except OSError as exc:  # a read-only cache only means the note is said again next time
+        log.debug("could not write %s: %s", marker, exc)
+    return seconds
+
+
 # --------------------------------------------------------------------------------------------------
 # snapping
 
@@ -293,7 +338,7 @@ def snap(
     if net.n_nodes == 0:
         raise NetworkError("the network has no nodes; rebuild it from a road file that covers the area")
     x, y = _to_metric(net.metric_crs).transform(lon_a, lat_a)
-    dist_m, node = node_tree(net).query(np.column_stack([x, y]))
+    dist_m, node = node_tree(net).query(np.column_stack([x, y]), workers=-1)
     dist_m = np.where(dist_m < _ON_NODE_M, 0.0, dist_m).astype(np.float64)
     access_min = dist_m * detour / (access_kmh * 1000.0 / 60.0)
     return Snap(node=node.astype(np.int32), dist_m=dist_m, access_min=access_min)
@@ -341,7 +386,10 @@ def nearest_minutes(
         if not np.all(np.isfinite(offsets) & (offsets >= 0.0)):
             raise HealthplanError("source_offset_min must be finite and ≥ 0 minutes")
     prep = _prepared(net)
-    inv, ring = prep.plan(float(offsets.max() - offsets.min()), min(limit, float(offsets.max()) + prep.total_min))
+    spread = float(offsets.max() - offsets.min())
+    if prep.too_wide(spread):
+        return _heap_nearest(net, src, offsets, limit)
+    inv, ring = prep.plan(spread, min(limit, float(offsets.max()) + prep.total_min))
     dist = np.full(n, np.inf)
     source = np.full(n, -1, dtype=np.int32)
     with prep.borrow(ring) as s:
@@ -369,6 +417,8 @@ def reach(
     prep = _prepared(net)
     # search a hair beyond the budget, then apply the limit to the sum actually returned
     bound = _slack(limit - offset)
+    if prep.too_wide(0.0):
+        return _heap_reach(net, np.array([target]), np.array([offset]), limit, np.array([bound]))[0]
     inv, ring = prep.plan(0.0, min(bound, prep.total_min))
     with prep.borrow(ring) as s:
         return _dijkstra.reach(prep.indptr, prep.indices, prep.weights, int(target), offset, limit, bound, inv,
@@ -415,6 +465,12 @@ def reach_many(
     limit = _check_limit(limit_min)
     bounds = np.array([_slack(limit - o) if o <= limit else -1.0 for o in off.tolist()])
     prep = _prepared(net)
+    if prep.too_wide(0.0):
+        sets = _heap_reach(net, cand, off, limit, bounds)
+        colptr = np.concatenate([[0], np.cumsum([len(nodes) for nodes, _ in sets])]).astype(np.int64)
+        rows = np.concatenate([nodes for nodes, _ in sets]).astype(np.int32)
+        vals = np.concatenate([mins for _, mins in sets])
+        return sp.csc_matrix((vals, rows, colptr), shape=(net.n_nodes, k)).tocsr()
     inv, ring = prep.plan(0.0, min(float(bounds.max()), prep.total_min) if bounds.max() >= 0 else 0.0)
     with prep.borrow(ring) as s:
         colptr, rows, vals = _dijkstra.reach_many(
@@ -424,6 +480,45 @@ def reach_many(
     # built column by column (candidate j's nodes in search order) then converted — the conversion
     # leaves every row's entries in candidate order, and explicit zeros survive it
     return sp.csc_matrix((vals, rows, colptr), shape=(net.n_nodes, k)).tocsr()
+
+
+def _heap_nearest(net: Network, src: np.ndarray, offsets: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray]:
+    """``nearest_minutes`` through csgraph: one extra node per seed, linked to it by its offset (minutes)."""
+    n, k = net.n_nodes, src.size
+    graph = reverse_graph(net)
+    seeds = sp.csr_matrix((offsets, src, np.arange(k + 1)), shape=(k, n))  # explicit zeros are edges to csgraph
+    aug = sp.vstack([sp.hstack([graph, sp.csr_matrix((n, k))]), sp.hstack([seeds, sp.csr_matrix((k, k))])],
+                    format="csr")
+    dist, _, source = csgraph.dijkstra(aug, indices=np.arange(n, n + k), min_only=True, limit=limit,
+                                       return_predecessors=True)
+    dist, source = dist[:n], source[:n].astype(np.int32) - n
+    source[~np.isfinite(dist)] = -1
+    # as in the bucket kernel, a seed node reached no sooner than its own offset keeps its first listing
+    # with that offset (csgraph breaks such ties its own way)
+    for i in range(k - 1, -1, -1):
+        node = src[i]
+        if dist[node] == offsets[i] and offsets[i] <= offsets[src == node].min():
+            source[node] = i
+    return dist, source
+
+
+def _heap_reach(net: Network, nodes: np.ndarray, offsets: np.ndarray, limit: float,
+                bounds: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Reach sets through csgraph, 64 candidates per call: (nodes ascending, minutes + offset ≤ limit) each."""
+    graph = reverse_graph(net)
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    for lo in range(0, nodes.size, 64):
+        chunk = slice(lo, lo + 64)
+        live = bounds[chunk] >= 0.0
+        dist = np.full((live.size, net.n_nodes), np.inf)
+        if live.any():
+            dist[live] = csgraph.dijkstra(graph, indices=nodes[chunk][live],
+                                          limit=float(bounds[chunk][live].max())).reshape(int(live.sum()), -1)
+        for row, offset, bound in zip(dist, offsets[chunk], bounds[chunk]):
+            total = row + offset
+            keep = np.flatnonzero((row <= bound) & (total <= limit)).astype(np.int32)
+            out.append((keep, total[keep]))
+    return out
 
 
 def point_lonlat(points: gpd.GeoDataFrame | gpd.GeoSeries | tuple[ArrayLike, ArrayLike]) -> tuple[np.ndarray, np.ndarray]:

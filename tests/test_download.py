@@ -26,8 +26,9 @@ import pytest
 import rasterio
 from rasterio.transform import from_origin
 
-from spatial import datafolder, download, regions
-from spatial.download import Mirror, fetch, fetch_osm, fetch_worldpop, osm_mirrors, province_of
+from spatial import datafolder, download, extracts, regions
+from spatial.download import Mirror, fetch, fetch_osm, fetch_worldpop, osm_mirrors
+from spatial.extracts import province_of
 from spatial.errors import DownloadError, NetworkError, RegionError
 
 TEST_PBF = Path(str(importlib.resources.files("pyrosm") / "data" / "test.osm.pbf"))
@@ -370,7 +371,7 @@ def test_fetch_osm_places_a_verified_extract_in_the_data_folder(server, tmp_path
     path = fetch_osm("haikou", data, mirrors=mirrors, progress=rec)
     assert path == data / "osm" / "hainan-latest.osm.pbf" and path.read_bytes() == pbf
     assert rec.fractions()[-1] == 1.0 and any("MD5" in m for m, _ in rec.calls)
-    assert download.local_extracts(data) == {"hainan": path}
+    assert extracts.local_extracts(data) == {"hainan": path}
     n = len(st.log)
     assert fetch_osm("hainan", data, mirrors=mirrors) == path and len(st.log) == n  # already there: no request
     fetch_osm("hainan", data, mirrors=mirrors, overwrite=True)
@@ -409,14 +410,14 @@ def test_fetch_worldpop_places_the_raster_under_its_published_name(server, tmp_p
 
 
 def test_worldpop_table() -> None:
-    r = download.worldpop_raster("100m", constrained=True)
+    r = extracts.worldpop_raster("100m", constrained=True)
     assert r.url == ("https://data.worldpop.org/GIS/Population/Global_2000_2020_Constrained/2020/BSGM/CHN/"
                      "chn_ppp_2020_constrained.tif")
-    assert download.worldpop_raster().filename == "chn_ppp_2020_1km_Aggregated.tif"
-    assert download.worldpop_raster("100m").url.endswith("/Global_2000_2020/2020/CHN/chn_ppp_2020.tif")
-    keys = {(r.resolution, r.constrained, r.un_adjusted) for r in download.WORLDPOP_CHINA_2020}
-    assert len(keys) == len(download.WORLDPOP_CHINA_2020) == 6
-    assert all(r.url.startswith("https://data.worldpop.org/GIS/Population/") for r in download.WORLDPOP_CHINA_2020)
+    assert extracts.worldpop_raster().filename == "chn_ppp_2020_1km_Aggregated.tif"
+    assert extracts.worldpop_raster("100m").url.endswith("/Global_2000_2020/2020/CHN/chn_ppp_2020.tif")
+    keys = {(r.resolution, r.constrained, r.un_adjusted) for r in extracts.WORLDPOP_CHINA_2020}
+    assert len(keys) == len(extracts.WORLDPOP_CHINA_2020) == 6
+    assert all(r.url.startswith("https://data.worldpop.org/GIS/Population/") for r in extracts.WORLDPOP_CHINA_2020)
 
 
 @pytest.mark.parametrize(
@@ -442,7 +443,7 @@ def test_province_of_unknown(given) -> None:
 
 
 def test_province_table_and_mirror_addresses() -> None:
-    provinces = download.PROVINCES
+    provinces = extracts.PROVINCES
     assert len(provinces) == 33  # Geofabrik's China sub-regions
     assert len({p.slug for p in provinces}) == len({p.adcode2 for p in provinces}) == 33
     assert {p.slug for p in provinces if p.slug != p.osmfr} == {"inner-mongolia", "hong-kong"}
@@ -452,7 +453,7 @@ def test_province_table_and_mirror_addresses() -> None:
         Mirror("https://download.openstreetmap.fr/extracts/asia/china/hunan-latest.osm.pbf"),
     ]
     assert osm_mirrors("15")[1].url.endswith("/asia/china/inner_mongolia-latest.osm.pbf")
-    assert download.osm_path("haikou", "/d") == Path("/d/osm/hainan-latest.osm.pbf")
+    assert extracts.osm_path("haikou", "/d") == Path("/d/osm/hainan-latest.osm.pbf")
 
 
 # --------------------------------------------------------------------------------------------------

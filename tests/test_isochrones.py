@@ -18,6 +18,7 @@ from test_coverage import CRS, TO_LL, line_net, ll, small_world
 
 from spatial import isochrones as iso
 from spatial import traveltime as tt
+from spatial.trace import trace_cells
 
 LEG_PER_M = 1.3 / (20.0 * 1000.0 / 60.0)  # access-leg minutes per metre
 
@@ -158,3 +159,15 @@ def test_nested_and_sound_on_random_worlds(world, t1, dt):
         np.testing.assert_allclose(raster[rows, cols], ref, rtol=1e-5, atol=1e-4)  # float32 raster
     # … and the polygon is exactly the cells ≤ t1
     assert small.area == pytest.approx(float((raster <= t1).sum()) * cell * cell, rel=1e-6, abs=1e-6)
+
+
+def test_traced_cells_are_valid_and_exact_on_a_checkerboard():
+    """Cells of one label touching only at corners stay valid pieces; the area is the cells' own."""
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 3, size=(30, 30))
+    labels[::2, ::2] = 1  # a diagonal lattice of label 1: pieces that meet only at their corners
+    rows, cols = np.indices(labels.shape)
+    traced = trace_cells(rows.ravel(), cols.ravel(), labels.ravel(), (100.0, 0.0, 0.0, 0.0, -100.0, 0.0))
+    for label, geom in traced.items():
+        assert geom.is_valid, shapely.is_valid_reason(geom)
+        assert geom.area == pytest.approx(int((labels == label).sum()) * 100.0 * 100.0)
