@@ -39,7 +39,7 @@ import pandas as pd
 import rasterio.features
 import scipy.sparse as sp
 import shapely
-from affine import Affine
+from rasterio.transform import Affine
 from numpy.typing import ArrayLike
 
 from spatial import traveltime

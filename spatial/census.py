@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from spatial.errors import RegionError
-from spatial.settings import PACKAGE_ROOT
+from spatial.settings import CENSUS_DIR
 
 #: The committed fact table (built by scripts/build_census_table.py).
-CENSUS_CSV: Path = PACKAGE_ROOT / "data" / "census" / "census_2020_county.csv"
+CENSUS_CSV: Path = CENSUS_DIR / "census_2020_county.csv"
 
 #: Census reference date (standard time of the 7th national census).
 CENSUS_DATE: str = "2020-11-01"

