@@ -7,8 +7,11 @@ cd "$(dirname "$0")/.."
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
-fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || need+=(fonts-wqy-microhei)
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+# (the font list is read once into a variable: `fc-list | grep -q` can fail under pipefail when grep
+# stops reading early and fc-list dies of SIGPIPE)
+fonts="$(fc-list 2>/dev/null || true)"
+grep -qi "WenQuanYi Micro Hei" <<<"$fonts" || need+=(fonts-wqy-microhei)
+grep -qi "Noto Sans CJK" <<<"$fonts" || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing system packages: ${need[*]}" >&2
   SUDO=""
@@ -21,5 +24,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 PYTHON="${PYTHON:-python3}"
-"$PYTHON" -m pip install -q -e ".[dev]"
+echo "installing healthplan with its test dependencies (pip; a few minutes on a new machine)" >&2
+"$PYTHON" -m pip install --quiet --progress-bar off -e ".[dev]"
+echo "compiling the travel-time kernels if this machine has none yet" >&2
+"$PYTHON" -c "from spatial.traveltime import prepare_kernels; prepare_kernels(lambda m, f=None: print(m))"
 exec "$PYTHON" -m pytest "$@"
