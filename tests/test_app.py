@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from clitools import ok
+from conftest import data_file
 from healthplan import run as front
 from spatial import traveltime
 from spatial.pipeline import Pipeline
@@ -77,6 +78,8 @@ def test_default_view_shows_what_the_engine_computes(monkeypatch, hainan_results
 
 @pytest.mark.parametrize("region,units", [("yunnan", 14), ("haikou", 4)])
 def test_switch_region(monkeypatch, region, units):
+    if region == "yunnan":
+        data_file("roads/kunming_roads.gpkg")  # Yunnan's coverage is measured on Kunming's roads
     at = fresh(monkeypatch)
     at.session_state["candidates"] = [{"name": "Hainan site", "lon": 110.3, "lat": 20.0}]
     at.selectbox(key="region").set_value(region).run()
