@@ -101,7 +101,7 @@ def test_language_and_basemap(monkeypatch):
     at.radio(key="lang").set_value("en").run()
     no_exception(at)
     assert "60 min to tertiary" in metrics(at)
-    assert at.title[0].value.startswith("healthplan")
+    assert any(m.value.startswith("### healthplan —") for m in at.markdown)
     assert not any("县" in w.value for w in at.warning)  # no Chinese leaks into English notices
     at.radio(key="basemap").set_value("amap").run()
     no_exception(at)
@@ -145,7 +145,7 @@ def test_optimiser_table_moves_the_card_and_stays(monkeypatch):
     no_exception(at)
     opt = at.session_state["optimised"]
     assert opt["result"].chosen.size == 2 and opt["result"].covered_after > opt["result"].covered_before
-    label = next(k for k in metrics(at) if k.startswith("优化结果"))
+    label = next(k for k in metrics(at) if k.startswith("优化 "))
     assert metrics(at)[label][0] == f"{100 * opt['result'].share_after:.1f}%"
     assert any(len(d.value) == 2 and "边际新增人口" in d.value.columns for d in at.dataframe)
     at.run()  # a later run keeps it

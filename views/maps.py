@@ -55,6 +55,9 @@ SURFACE_SIMPLIFY_DEG: float = 0.005
 DISPLAY_SIMPLIFY_DEG: float = 0.003
 LINE_SIMPLIFY_DEG: float = 0.005  # thin lines (county outlines, isochrones): ≈ 500 m
 
+#: Left padding of the first view (px): the width of the legend, so the region is not drawn under it.
+LEGEND_PAD_PX: int = 230
+
 #: Page CSS: popups wide enough for Chinese text and scrolled rather than cut, tooltips that wrap, a legend.
 CSS = """<style>
 .leaflet-popup-content{min-width:240px;max-width:420px;max-height:300px;overflow:auto;font-size:13px;line-height:1.45}
@@ -289,7 +292,9 @@ def base_map(bounds: Sequence[float], *, basemap: str = "positron", height_px: i
                    height=height_px or "100%")
     extra = {"subdomains": "1234"} if basemap == "amap" else {"subdomains": "abcd"} if basemap == "positron" else {}
     folium.TileLayer(tiles=bm["tiles"], attr=bm["attr"], name=basemap, control=False, max_zoom=18, **extra).add_to(m)
-    m.fit_bounds([[float(lat0), float(lon0)], [float(lat1), float(lon1)]])
+    # the legend sits bottom left: keep the region clear of it at the first view
+    m.fit_bounds([[float(lat0), float(lon0)], [float(lat1), float(lon1)]], padding_top_left=(LEGEND_PAD_PX, 10),
+                 padding_bottom_right=(50, 10))
     m.get_root().header.add_child(folium.Element(CSS))
     add_panes(m)
     offline.embed_leaflet(m)  # standalone pages and offline machines: Leaflet inside the page

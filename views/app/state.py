@@ -107,6 +107,11 @@ def remove_site(state: MutableMapping[str, Any], name: str) -> None:
     state["candidates"] = [c for c in state["candidates"] if c["name"] != name]
 
 
+def clear_sites(state: MutableMapping[str, Any]) -> None:
+    """Remove every candidate site."""
+    state["candidates"] = []
+
+
 def new_region(state: MutableMapping[str, Any]) -> None:
     """A new region starts without the previous region's candidate sites and optimiser result."""
     state["candidates"] = []
