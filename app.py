@@ -77,7 +77,7 @@ def page() -> None:
             data_tab.render(s, region)
     with tabs[3], guard("export tab"), phase("export_tab"):
         if res is not None:
-            export_tab.render(res, plans)
+            export_tab.render(res, plans, sites_tab.optimised_now(ss))
 
 
 if __name__ == "__main__":  # streamlit run (and AppTest) execute the script as __main__

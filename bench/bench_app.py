@@ -75,7 +75,8 @@ class Server:
         with self.log.open("w") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
-                 str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+                 str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+                 "--server.fileWatcherType", "none"],  # an edit elsewhere must not stop the app mid-measurement
                 cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
         for _ in range(240):
             try:

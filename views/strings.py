@@ -113,6 +113,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "opt_summary": ("{method}：{k} 个新院址把覆盖率从 {before:.1f}% 提高到 {after:.1f}%（新增 {new} 人）。",
                     "{method}: {k} new sites raise the share from {before:.1f}% to {after:.1f}% (+{new} persons)."),
     "gap_site": ("空白区候选点 {n}", "gap candidate {n}"),
+    "provenance_json": ("来源记录（JSON，英文原文）", "Provenance (JSON)"),
     "site_gain": ("新增覆盖 {n} 人", "+{n} persons"),
     "file_added": ("文件中的 {total} 个候选点加入了 {n} 个（其余已在列表中）。",
                    "{n} of the file's {total} sites added (the others were already listed)."),
@@ -163,6 +164,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fetch_osm": ("下载 {p} 省 OpenStreetMap 数据（Geofabrik）", "Download the {p} OpenStreetMap extract (Geofabrik)"),
     "build_overpass": ("从 Overpass 下载（地名）", "Download from Overpass (place name)"),
     "place": ("地名", "Place name"),
+    "download_offline": ("无法下载 {what} 的路网数据：连接不上下载服务器（本机离线或无法解析域名）。请联网后重试，"
+                         "或在“我的数据”页上传路网文件。",
+                         "Could not download the road data of {what}: the download server cannot be reached (offline, "
+                         "or no name resolution). Try again online, or upload a road file in the Your data tab."),
+    "download_failed": ("下载 {what} 的路网数据没有完成（原因见详情）；可以重试，或在“我的数据”页上传路网文件。",
+                        "The download of the road data of {what} did not finish (see the details); try again, or "
+                        "upload a road file in the Your data tab."),
+    "details": ("详情", "Details"),
     "build_upload": ("或在“我的数据”页上传路网文件。", "Or upload a road file in the Your data tab."),
     "internet": ("需要联网；首次建网需几分钟，之后从缓存读取。",
                  "Needs the internet; the first build takes minutes, later runs load it from the cache."),
@@ -171,8 +180,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "gpkg": ("全部图层 GeoPackage（含规划图层）", "All layers as one GeoPackage (with the plan layers)"),
     "map_html": ("地图（独立 HTML）", "Map (standalone HTML)"),
     "report": ("简要报告（HTML）", "Short report (HTML)"),
-    "csv_counties": ("分县表 CSV", "County table CSV"),
-    "csv_gaps": ("空白区表 CSV", "Gap table CSV"),
+    "csv_counties": ("分县表 CSV（zip，含来源说明）", "County table CSV (zip, with provenance)"),
+    "csv_gaps": ("空白区表 CSV（zip，含来源说明）", "Gap table CSV (zip, with provenance)"),
+    "csv_all": ("全部表格 CSV（zip，含来源说明）", "All tables as CSV (zip, with provenance)"),
+    "plans_geojson": ("规划图层 GeoJSON（{n} 层）", "Plan layers as GeoJSON ({n} layers)"),
+    "geojson_layers": ("各结果图层 GeoJSON（RFC 7946，含来源说明）", "Each result layer as GeoJSON (RFC 7946, with provenance)"),
+    "exports_note": ("每个文件都带来源说明（数据来源与日期、速度、阈值、方法）：GeoJSON 和 GeoPackage 写在文件内，CSV 写在旁边的 "
+                     ".provenance.json（与命令行输出相同）。",
+                     "Every file carries its provenance (data sources and dates, speeds, thresholds, method): inside "
+                     "GeoJSON and GeoPackage files, beside each CSV as .provenance.json (as the command line writes)."),
     "geojson_of": ("GeoJSON：{n}", "GeoJSON: {n}"),
     # map words
     "min": ("分钟", "min"),
@@ -301,6 +317,12 @@ def reason_text(reason: str, lang: str) -> str:
         else:  # a check this table does not know yet: its own words rather than nothing
             out.append(part)
     return "；".join(out) if lang == "zh" else "; ".join(out)
+
+
+def site_name(name: str, lang: str) -> str:
+    """A site's name for people: the engine's "gap 12" candidates named in ``lang``."""
+    m = re.fullmatch(r"gap (\d+)", str(name))
+    return t("gap_site", lang, n=int(m.group(1))) if m else str(name)
 
 
 def t(key: str, lang: str, **values: Any) -> str:

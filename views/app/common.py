@@ -70,8 +70,8 @@ _CSS_ZH = """
 [data-testid="stFileUploaderDropzoneInstructions"]{display:none}
 [data-testid="stFileUploaderDropzone"] button{font-size:0}
 [data-testid="stFileUploaderDropzone"] button::after{content:"选择文件";font-size:14px}
-[data-testid="stStatusWidget"] button{font-size:0}
-[data-testid="stStatusWidget"] button::after{content:"停止";font-size:14px}
+[data-testid="stStatusWidgetRunningIcon"] + span button{font-size:0}
+[data-testid="stStatusWidgetRunningIcon"] + span button::after{content:"停止";font-size:14px}
 [data-testid="InputInstructions"]{display:none}
 [data-testid="stElementToolbar"]{display:none}
 """

@@ -93,11 +93,25 @@ def render(s: Scenario, region: Region | None) -> None:
         st.rerun()
 
 
+def _download_failed(exc: HealthplanError, what: str) -> None:
+    """A failed download said in one sentence of the page language (the engine's own sentence in a fold)."""
+    text = str(exc)
+    offline = any(w in text for w in ("resolve", "no connection", "no answer", "NameResolution", "Max retries"))
+    st.error(tr("download_offline" if offline else "download_failed", what=what))
+    with st.expander(tr("details")):
+        st.caption(str(exc))
+
+
 def no_network(s: Scenario, region: Region, err: HealthplanError) -> None:
-    """No network for the area: say so, and offer the extract download and Overpass (both need the internet)."""
+    """No network for the area: say so, and offer the extract download and Overpass (both need the internet).
+
+    Everything names the area coverage is measured on (a Yunnan prefecture, not Yunnan, not Kunming).
+    """
     ss = st.session_state
-    st.warning(tr("no_network", d=str(s.data_folder()), r=region.name_zh if lang() == "zh" else region.name_en))
-    st.caption(str(err))
+    name = region.name_zh if lang() == "zh" else region.name_en
+    st.warning(tr("no_network", d=str(s.data_folder()), r=name))
+    with st.expander(tr("details")):
+        st.caption(str(err))
     st.caption(tr("internet"))
     c1, c2 = st.columns(2)
     with c1:
@@ -108,15 +122,24 @@ def no_network(s: Scenario, region: Region, err: HealthplanError) -> None:
         if province is not None and st.button(tr("fetch_osm", p=province.name_zh if lang() == "zh" else province.name_en),
                                               key="btn_fetch"):
             bar = st.progress(0.0)
-            with guard("download extract"):
+            try:
                 download.fetch_osm(province.slug, s.data_folder(),
-                                   progress=lambda m, f: bar.progress(min(max(f or 0.0, 0.0), 1.0), text=m))
+                                   progress=lambda m, f: bar.progress(min(max(f or 0.0, 0.0), 1.0)))
+            except HealthplanError as exc:
+                bar.empty()
+                _download_failed(exc, province.name_zh if lang() == "zh" else province.name_en)
+            else:
                 st.rerun()
     with c2:
-        place = st.text_input(tr("place"), value=f"{region.name_en}, China", key="overpass_place")
+        # one box per area: a box kept from another area would ask Overpass for the wrong place
+        place = st.text_input(tr("place"), value=f"{region.name_en}, China", key=f"overpass_place_{region.name}")
         if st.button(tr("build_overpass"), key="btn_overpass"):
-            with guard("overpass"), st.spinner(tr("loading_net")):
-                netcache.cached_network("place", place.strip(), allow_download=True)
+            try:
+                with st.spinner(tr("loading_net")):
+                    netcache.cached_network("place", place.strip(), allow_download=True)
+            except HealthplanError as exc:
+                _download_failed(exc, place.strip())
+            else:
                 ss["src_network"] = {**ss["src_network"], ss["region"]: {"kind": "place", "path": place.strip()}}
                 st.rerun()
     st.caption(tr("build_upload"))

@@ -5,7 +5,6 @@ run the optimiser; compare scenarios; save the scenario for ``healthplan scenari
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Any
 
 import pandas as pd
@@ -21,6 +20,7 @@ from spatial.scenario import dumps, slug
 from views import tables
 from views.app import state, uploads
 from views.app.common import guard, lang, phase, tr
+from views import strings
 from views.strings import reason_text
 from views.strings import DATUMS
 
@@ -79,9 +79,8 @@ def _add_file(res: Results | None, datum: str) -> None:
 
 
 def site_name(name: str) -> str:
-    """A site's name for people: the engine's "gap 12" candidates in the page language."""
-    m = re.fullmatch(r"gap (\d+)", str(name))
-    return tr("gap_site", n=int(m.group(1))) if m else str(name)
+    """A site's name for people in the page language."""
+    return strings.site_name(name, lang())
 
 
 def site_list(res: Results) -> None:
