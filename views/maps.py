@@ -151,10 +151,10 @@ def overlay_group(key: str, frame: gpd.GeoDataFrame | None, *, lang: str, datum:
         folium.GeoJson(_geojson(frame, {}, datum, DISPLAY_SIMPLIFY_DEG), pane=pane, interactive=False,
                        style_function=lambda f: {"color": style.REGION_OUTLINE, "weight": 2.5, "fill": False}
                        ).add_to(group)
-    elif key == "counties_outline" or (key == "counties" and "share" not in frame.columns):
-        # outlines with their names; the inside answers the mouse only where there is no surface (no network)
+    elif key == "counties_outline":
+        # outlines; with no coverage (no network) they carry the county names and answer the mouse
         props = {"name": _county_names(frame, lang)}
-        interactive = key == "counties"
+        interactive = "share" not in frame.columns
         folium.GeoJson(_geojson(frame, props if interactive else {}, datum,
                                 DISPLAY_SIMPLIFY_DEG if interactive else LINE_SIMPLIFY_DEG), pane=pane,
                        interactive=interactive,
@@ -313,8 +313,10 @@ def static_map(layers: Mapping[str, gpd.GeoDataFrame], plan_layers: Mapping[str,
     frames = [f for f in plan_layers.values() if len(f)]
     looks = plans.looks_for(frames)
     given = dict(layers)
-    if "counties" in given and "share" in given["counties"].columns:
+    if "counties" in given:  # the outlines always; the choropleth only with coverage
         given["counties_outline"] = given["counties"]
+        if "share" not in given["counties"].columns:
+            del given["counties"]
     shown = []
     for key in STATIC:
         if key == "emergency_sites" or key == "facilities":

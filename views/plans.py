@@ -225,6 +225,12 @@ def _style(feature: dict) -> dict:
     return style
 
 
+def _ring(feature: dict) -> dict:
+    """The icon of one plan point: a ring of its look's colour (with a centre dot past the first cycle)."""
+    props = feature["properties"]
+    return {"html": svg(Symbol("ring", props["_colour"], props["_colour"], _RING_PX, dot=bool(props["_dot"])))}
+
+
 def _tooltip(lang: str) -> folium.GeoJsonTooltip:
     """Hover text: the layer, the name in the page language, the role."""
     name = "name_zh" if lang == "zh" else "name_en"
@@ -262,11 +268,12 @@ def add_layer(m: folium.Map | folium.FeatureGroup, frame: gpd.GeoDataFrame, *, l
             folium.GeoJson(part.to_json(drop_id=True), style_function=_style, tooltip=_tooltip(lang),
                            popup=_popup(lang), pane=pane).add_to(group)
     is_point = (kinds == "Point").to_numpy()
-    for (colour, dot), part in shown[is_point].groupby(["_colour", "_dot"], sort=False):  # one marker per look
-        icon = folium.DivIcon(html=svg(Symbol("ring", str(colour), str(colour), _RING_PX, dot=bool(dot))),
-                              icon_size=(_RING_PX, _RING_PX), icon_anchor=(_RING_PX // 2, _RING_PX // 2))
-        folium.GeoJson(part.to_json(drop_id=True), marker=folium.Marker(icon=icon, pane="hp-plan-points"),
-                       tooltip=_tooltip(lang), popup=_popup(lang)).add_to(group)
+    if is_point.any():
+        # one GeoJSON for every point of the layer: each feature's ring comes in through its style (folium merges
+        # a point's style into its icon's options), so a layer costs one element, not one per colour
+        icon = folium.DivIcon(html="", icon_size=(_RING_PX, _RING_PX), icon_anchor=(_RING_PX // 2, _RING_PX // 2))
+        folium.GeoJson(shown[is_point].to_json(drop_id=True), marker=folium.Marker(icon=icon, pane="hp-plan-points"),
+                       style_function=_ring, tooltip=_tooltip(lang), popup=_popup(lang)).add_to(group)
     group.add_to(m)
     return group
 

@@ -75,8 +75,8 @@ def _network(res: Results, lang: str) -> str:
     name = _pick(NETWORK_KINDS.get(kind, (kind, kind)), lang)
     backbone = "backbone" in str(prov.get("default_network", "")) or "backbone" in res.inputs.network_note
     speeds = prov.get("class_speeds_kmh") or {}
-    speed_text = "、".join(f"{k} {v:g} km/h" for k, v in speeds.items()) if lang == "zh" else \
-        ", ".join(f"{k} {v:g} km/h" for k, v in speeds.items())
+    # road classes are the data's own identifiers: shown as code, in either language
+    speed_text = ("、" if lang == "zh" else ", ").join(f"`{k}` {v:g} km/h" for k, v in speeds.items())
     if lang == "zh":
         text = f"{name}，{net.n_nodes:,} 个节点、{net.n_edges:,} 条路段"
         if backbone:

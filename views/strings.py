@@ -161,7 +161,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                 "first, or use the command line."),
     "no_network": ("数据文件夹 {d} 中没有 {r} 的路网：图层照常显示，覆盖分析需要先取得路网。",
                    "No road network for {r} in the data folder {d}: the layers show, coverage needs a network first."),
-    "fetch_osm": ("下载 {p} 省 OpenStreetMap 数据（Geofabrik）", "Download the {p} OpenStreetMap extract (Geofabrik)"),
+    "fetch_osm": ("下载{p} OpenStreetMap 全省数据（Geofabrik）", "Download the {p} OpenStreetMap extract (Geofabrik)"),
     "build_overpass": ("从 Overpass 下载（地名）", "Download from Overpass (place name)"),
     "place": ("地名", "Place name"),
     "download_offline": ("无法下载 {what} 的路网数据：连接不上下载服务器（本机离线或无法解析域名）。请联网后重试，"
@@ -221,9 +221,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "opt_site_word": ("优化选址", "Optimised site"),
     "scenic_word": ("4A 级以上景区", "4A+ scenic area"),
     "within_emergency": ("10 分钟内可达急救", "Within 10 minutes of emergency care"),
-    # method names (widget options keep one label in both languages so a widget keeps its value)
-    "method_greedy": ("贪心+交换 greedy + interchange", "贪心+交换 greedy + interchange"),
-    "method_exact": ("精确 exact MILP (HiGHS)", "精确 exact MILP (HiGHS)"),
+    # method names (the widget keeps its value by its key across a language switch: tests/test_app.py)
+    "method_greedy": ("贪心算法 + 交换改进", "greedy + interchange"),
+    "method_exact": ("精确求解（MILP，HiGHS）", "exact MILP (HiGHS)"),
 }
 
 #: Result overlays in drawing order (bottom first) with their names.

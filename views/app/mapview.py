@@ -127,7 +127,7 @@ def render(key: str, res: Results | None, region: Region, plans: dict[str, gpd.G
 @st.cache_resource(show_spinner=False, max_entries=512)
 def _site_isochrones(key: str, name: str, lon: float, lat: float, thresholds_min: tuple[float, ...],
                      _res: Results) -> gpd.GeoDataFrame:
-    """One candidate site's nested isochrones (cached per coverage key, site and thresholds)."""
+    """One candidate site's nested isochrones (cached per network key, site and isochrone thresholds)."""
     site = gpd.GeoDataFrame({"name": [name]}, geometry=gpd.points_from_xy([lon], [lat]), crs="EPSG:4326")
     return whatif.candidate_isochrones(_res.inputs.network, site, thresholds_min=thresholds_min,
                                        clip=_res.region.outline)
@@ -140,7 +140,10 @@ def candidate_isochrones(key: str, res: Results) -> gpd.GeoDataFrame | None:
         return None
     ok = ev.sites[ev.ok]
     thresholds = tuple(float(v) for v in res.scenario.thresholds.isochrones_min)
-    parts = [_site_isochrones(key, str(n), float(g.x), float(g.y), thresholds, res)
+    # a site's isochrones depend on the network and the site only: a new tertiary threshold keeps them
+    net = res.inputs.network
+    net_key = str(net.provenance.get("cache_key") or key) + f"|{net.n_nodes}|{net.n_edges}"
+    parts = [_site_isochrones(net_key, str(n), float(g.x), float(g.y), thresholds, res)
              for n, g in zip(ok["name"], ok.geometry, strict=True)]
     parts = [p for p in parts if len(p)]
     if not parts:

@@ -139,6 +139,12 @@ def optimised_now(ss: Any) -> dict | None:
     return shown if _basis(shown["scenario"]) == _basis(current) else None
 
 
+def _keep_method() -> None:
+    """The method widget of this language changed: keep its value in "opt_method"."""
+    ss = st.session_state
+    ss["opt_method"] = ss[f"opt_method_{lang()}"]
+
+
 @st.fragment
 def optimiser(pipe: Pipeline, plan: PlanInputs | None, res: Results) -> None:
     """The optimiser panel (reruns on its own): k, method, run; the chosen sites as a table that moves the cards."""
@@ -146,7 +152,11 @@ def optimiser(pipe: Pipeline, plan: PlanInputs | None, res: Results) -> None:
     st.subheader(tr("optimiser"))
     o1, o2, o3 = st.columns([1, 2, 2], vertical_alignment="bottom")
     o1.number_input(tr("k"), 1, 20, step=1, key="opt_k")
-    o2.selectbox(tr("method"), ["greedy", "exact"], key="opt_method", format_func=lambda m: tr(f"method_{m}"))
+    # one widget per language, its value kept in "opt_method": a widget whose option labels change with the
+    # language would not keep its value across a switch
+    methods = ["greedy", "exact"]
+    o2.selectbox(tr("method"), methods, key=f"opt_method_{lang()}", index=methods.index(ss["opt_method"]),
+                 format_func=lambda m, language=lang(): strings.t(f"method_{m}", language), on_change=_keep_method)
     st.caption(tr("candidates_source", n=settings.GAP_CANDIDATES_N, km=settings.MAX_ROAD_M / 1000))
     s_opt = state.scenario_from_state(ss, optimise=True)
     if o3.button(tr("run_opt"), type="primary", key="run_opt"):
