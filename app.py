@@ -66,7 +66,9 @@ def page() -> None:
     if region is not None:
         with guard("map"), phase("map"):
             mapview.render(pipe.coverage_key(s) if res is not None else "", res, region, plans, dynamic)
-    tabs = st.tabs([tr("tab_coverage"), tr("tab_sites"), tr("tab_data"), tr("tab_export")])
+    # the open tab is kept across reruns (a click, the optimiser), not reset to the first one
+    tabs = st.tabs([tr("tab_coverage"), tr("tab_sites"), tr("tab_data"), tr("tab_export")], key="main_tabs",
+                   on_change="rerun")
     with tabs[0], guard("coverage tab"), phase("coverage_tab"):
         if res is not None:
             coverage_tab.render(res, pipe.coverage_key(s))

@@ -56,7 +56,7 @@ DISPLAY_SIMPLIFY_DEG: float = 0.003
 LINE_SIMPLIFY_DEG: float = 0.005  # thin lines (county outlines, isochrones): ≈ 500 m
 
 #: Left padding of the first view (px): the width of the legend, so the region is not drawn under it.
-LEGEND_PAD_PX: int = 230
+LEGEND_PAD_PX: int = 250
 
 #: Page CSS: popups wide enough for Chinese text and scrolled rather than cut, tooltips that wrap, a legend.
 CSS = """<style>
@@ -66,7 +66,7 @@ CSS = """<style>
 .leaflet-tooltip{white-space:normal;max-width:340px;min-width:120px;font-size:12px}
 .leaflet-tooltip th{white-space:nowrap;padding-right:6px;vertical-align:top}
 .hp-legend{position:absolute;z-index:1000;background:rgba(255,255,255,.94);padding:5px 9px;border:1px solid #999;
-border-radius:4px;font:12px/1.35 "Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;max-height:55%;max-width:270px;overflow:auto}
+border-radius:4px;font:12px/1.35 "Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;max-height:55%;max-width:250px;overflow:auto}
 .hp-legend summary{font-weight:700;cursor:pointer;margin:2px 0}.hp-sub{font-weight:600;margin:5px 0 1px;color:#333}
 .hp-row{display:flex;align-items:center;gap:6px;margin:2px 0}.hp-row svg,.hp-row span:first-child{flex:none}
 .hp-ramp{display:flex;align-items:flex-end;gap:1px;margin:2px 0 4px}.hp-band{display:flex;flex-direction:column;

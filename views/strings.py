@@ -53,7 +53,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                            "data/facilities/*_institutions.csv, columns counts_for_tertiary_circle and circle_reason)."),
     "m_tertiary_own": ("计入你上传的 {n} 家医疗机构。", "Counts the {n} facilities you uploaded."),
     "m_counts": ("覆盖 {covered} 人 / 共 {total} 人。", "{covered} of {total} persons."),
-    "m_general_tertiary": ("三级综合医院", "general tertiary hospitals"),
+    "m_general_tertiary": ("三级综合医院", "general hospitals"),
     "m_urban": ("{t:g} 分钟城市健康圈", "{t:g}-min urban circle"),
     "m_rural": ("{t:g} 分钟乡村健康圈", "{t:g}-min rural circle"),
     "m_stand_in": ("县城代替基层医疗点", "county seats stand in"),

@@ -40,7 +40,8 @@ def cards(res: Results, optimised: Any = None) -> None:
     stand_in = tr("m_stand_in") if hc["stand_in"] else None
     primary_help = tr("m_help_primary_stand_in" if hc["stand_in"] else "m_help_primary_own",
                       n=hc["primary_care_points"])
-    cols = st.columns(6 if optimised is not None else 5)
+    # five cards fit one row at 1280 px; with the optimiser's sixth, two rows of three (no label cut)
+    cols = st.columns(5) if optimised is None else [*st.columns(3), *st.columns(3)]
     cols[0].metric(tr("m_population"), persons(s["population_total"]), help=f"{s['population_total']:,}")
     cols[1].metric(tr("m_tertiary", t=s["threshold_min"]), f"{100 * s['covered_share']:.1f}%",
                    delta=tr("m_general_tertiary"), delta_color="off", delta_arrow="off", help=tertiary_help(res))
