@@ -72,6 +72,8 @@ def page() -> None:
     with tabs[0], guard("coverage tab"), phase("coverage_tab"):
         if res is not None:
             coverage_tab.render(res, pipe.coverage_key(s))
+        elif net_error is not None:
+            st.info(tr("needs_network"))
     with tabs[1], guard("sites tab"), phase("sites_tab"):
         sites_tab.render(pipe, plan, res)
     with tabs[2], guard("data tab"), phase("data_tab"):

@@ -18,7 +18,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-import shapely
 
 from layers import registry
 from spatial import traveltime
@@ -148,6 +147,13 @@ def mouse_at(page, x: float, y: float) -> tuple[float, float]:
     return box["x"] + x, box["y"] + y
 
 
+def settle(page, frame) -> None:
+    """For a clean screenshot: the map redrawn at its view (Leaflet re-renders its vectors on the next frames)."""
+    frame.evaluate("() => new Promise(r => { window.map.invalidateSize(); window.map.fire('moveend');"
+                   " requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 250))); })")
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
 def truncated(page, selector: str) -> list[str]:
     """Texts inside ``selector`` elements that do not fit their box (cut with an ellipsis or hidden)."""
     return page.evaluate(f"""() => [...document.querySelectorAll('{selector} *')]
@@ -172,6 +178,7 @@ def test_browser_reads_hovers_clicks_uploads_and_optimises(server, gap_nodes, ha
             before = metric_value(page, "60 分钟三级医院")
             assert before.endswith("%")
             page.screenshot(path=str(shots / "overview_zh_1440.png"))
+            first_view = frame.evaluate("() => { const c = window.map.getCenter(); return [c.lat, c.lng, window.map.getZoom()]; }")
 
             # hovering inside a plan area shows the travel time of the surface below (areas answer on their rim)
             areas = registry.all_layers("hainan")["hainan-14th/regional-medical-centres"].union_all()
@@ -222,6 +229,12 @@ def test_browser_reads_hovers_clicks_uploads_and_optimises(server, gap_nodes, ha
             page.wait_for_function(f"""() => document.querySelector('{MAP_IFRAME}').contentDocument
                 .querySelectorAll('.leaflet-marker-icon').length > {n_markers}""", timeout=WAIT_MS)  # drawn, no remount
             wait_idle(page)
+            frame = map_frame(page)
+            frame.evaluate("([lat, lon, z]) => window.map.setView([lat, lon], z, {animate: false})", first_view)
+            page.mouse.move(0, 0)  # no tooltip in the picture
+            page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)")
+            settle(page, frame)
+            page.screenshot(path=str(shots / "candidate_site_zh_1440.png"))
 
             # toggle a layer in the map's own layer control: the county choropleth appears, no rerun needed
             n_paths = path_count(page)
@@ -231,7 +244,9 @@ def test_browser_reads_hovers_clicks_uploads_and_optimises(server, gap_nodes, ha
             page.mouse.move(0, 0)  # the control folds away again
             page.wait_for_function(f"""() => document.querySelector('{MAP_IFRAME}').contentDocument
                 .querySelectorAll('.leaflet-map-pane svg path').length > {n_paths}""", timeout=WAIT_MS)
-            page.screenshot(path=str(shots / "candidate_site_zh_1440.png"))
+            control.hover()
+            control.locator(".leaflet-control-layers-overlays label", has_text="分县覆盖率").locator("input").uncheck()
+            page.mouse.move(0, 0)
 
             # the candidate-sites tab: a file used twice adds its sites once
             page.get_by_role("tab", name="候选院址").click()
@@ -258,6 +273,7 @@ def test_browser_reads_hovers_clicks_uploads_and_optimises(server, gap_nodes, ha
             assert page.locator('[data-testid="stMetric"]').count() == 6
             assert not truncated(page, '[data-testid="stMetric"]'), truncated(page, '[data-testid="stMetric"]')
             page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)")
+            settle(page, map_frame(page))
             page.screenshot(path=str(shots / "optimiser_cards_zh_1280.png"))
             # the optimiser's rerun kept the open tab
             assert page.locator('[role="tab"][aria-selected="true"]').inner_text() == "候选院址"

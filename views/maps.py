@@ -49,20 +49,23 @@ PANE: dict[str, str] = {
     "candidates": "hp-sites", "optimised_sites": "hp-sites",
 }
 
-#: Display simplification of dissolved polygons (degrees): ≈ 500 m for the surface (made of 1 km cells
-#: anyway) and ≈ 300 m for outlines and contours; the exports keep the full geometry.
-SURFACE_SIMPLIFY_DEG: float = 0.005
+#: Display simplification (degrees): none for the surface and the gaps (made of grid cells: simplifying each
+#: band on its own would open cracks between neighbours), ≈ 300 m for areas, ≈ 500 m for thin lines; the
+#: coordinates are rounded to ≈ 10 m either way, and the exports keep the full geometry.
+SURFACE_SIMPLIFY_DEG: float = 0.0
 DISPLAY_SIMPLIFY_DEG: float = 0.003
 LINE_SIMPLIFY_DEG: float = 0.005  # thin lines (county outlines, isochrones): ≈ 500 m
 
 #: Left padding of the first view (px): the width of the legend, so the region is not drawn under it.
 LEGEND_PAD_PX: int = 250
 
-#: Page CSS: popups wide enough for Chinese text and scrolled rather than cut, tooltips that wrap, a legend.
+#: Page CSS: popups wide enough for Chinese text and scrolled rather than cut, tooltips that wrap, a legend; no
+#: focus box around a clicked area (Chrome outlines the clicked path's bounding box otherwise).
 CSS = """<style>
 .leaflet-popup-content{min-width:240px;max-width:420px;max-height:300px;overflow:auto;font-size:13px;line-height:1.45}
 .leaflet-popup-content table{width:100%}.leaflet-popup-content th{white-space:nowrap;vertical-align:top;padding-right:8px}
 .leaflet-popup-content td{word-break:normal;overflow-wrap:anywhere}
+.leaflet-container path.leaflet-interactive:focus{outline:none}
 .leaflet-tooltip{white-space:normal;max-width:340px;min-width:120px;font-size:12px}
 .leaflet-tooltip th{white-space:nowrap;padding-right:6px;vertical-align:top}
 .hp-legend{position:absolute;z-index:1000;background:rgba(255,255,255,.94);padding:5px 9px;border:1px solid #999;

@@ -172,6 +172,9 @@ STRINGS: dict[str, tuple[str, str]] = {
                         "The download of the road data of {what} did not finish (see the details); try again, or "
                         "upload a road file in the Your data tab."),
     "details": ("详情", "Details"),
+    "needs_network": ("覆盖分析需要这个范围的路网：用上面的按钮下载，或在“我的数据”页上传。",
+                      "Coverage needs a road network for this area: download one with the buttons above, or upload "
+                      "one in the Your data tab."),
     "build_upload": ("或在“我的数据”页上传路网文件。", "Or upload a road file in the Your data tab."),
     "internet": ("需要联网；首次建网需几分钟，之后从缓存读取。",
                  "Needs the internet; the first build takes minutes, later runs load it from the cache."),
