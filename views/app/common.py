@@ -63,8 +63,9 @@ def tr(key: str, **values: Any) -> str:
     return t(key, lang(), **values)
 
 
-#: Streamlit's own words on the page (upload box, stop button, input hints, table toolbar) are English and cannot
-#: be set through its API: in 中文 they are replaced by CSS, or hidden where a Chinese word would not fit.
+#: Streamlit's own words on the page (upload box, stop button, input hints, table toolbar, the developer menu)
+#: are English and cannot be set through its API: in 中文 they are replaced by CSS, or hidden where a Chinese
+#: word would not fit.
 _CSS_ALL = """[data-testid="stAppDeployButton"]{display:none}"""
 _CSS_ZH = """
 [data-testid="stFileUploaderDropzoneInstructions"]{display:none}
@@ -74,6 +75,7 @@ _CSS_ZH = """
 [data-testid="stStatusWidgetRunningIcon"] + span button::after{content:"停止";font-size:14px}
 [data-testid="InputInstructions"]{display:none}
 [data-testid="stElementToolbar"]{display:none}
+[data-testid="stMainMenu"]{display:none}
 """
 
 
