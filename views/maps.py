@@ -68,6 +68,7 @@ CSS = """<style>
 .leaflet-container path.leaflet-interactive:focus{outline:none}
 .leaflet-tooltip{white-space:normal;max-width:340px;min-width:120px;font-size:12px}
 .leaflet-tooltip th{white-space:nowrap;padding-right:6px;vertical-align:top}
+.leaflet-tooltip table,.leaflet-popup-content table{margin:auto}.leaflet-tooltip tr,.leaflet-popup-content tr{text-align:left}
 .hp-legend{position:absolute;z-index:1000;background:rgba(255,255,255,.94);padding:5px 9px;border:1px solid #999;
 border-radius:4px;font:12px/1.35 "Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;max-height:55%;max-width:250px;overflow:auto}
 .hp-legend summary{font-weight:700;cursor:pointer;margin:2px 0}.hp-sub{font-weight:600;margin:5px 0 1px;color:#333}
@@ -304,39 +305,64 @@ def base_map(bounds: Sequence[float], *, basemap: str = "positron", height_px: i
     return m
 
 
+#: The static overlays drawn before the plan layers (in the layer control in this order) and after them.
+RESULTS_FIRST: tuple[str, ...] = ("outline", "surface", "counties", "counties_outline", "isochrones", "gaps",
+                                  "primary_care")
+RESULTS_LAST: tuple[str, ...] = ("emergency_sites", "facilities")
+
+
+def _with_outlines(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
+    """``layers["counties"]`` gives the county outlines (always) and the choropleth (only with coverage)."""
+    given = dict(layers)
+    if "counties" in given:
+        given["counties_outline"] = given["counties"]
+        if "share" not in given["counties"].columns:
+            del given["counties"]
+    return given
+
+
+def result_groups(layers: Mapping[str, gpd.GeoDataFrame], keys: Sequence[str], *, lang: str, basemap: str,
+                  bands_min: Sequence[float]) -> list[tuple[str, folium.FeatureGroup]]:
+    """(key, feature group) of the static result overlays ``keys`` present in ``layers``, in that order."""
+    datum = BASEMAPS[basemap]["datum"]
+    given = _with_outlines(layers)
+    out = []
+    for key in keys:
+        group = overlay_group(key, given.get(key), lang=lang, datum=datum, bands_min=bands_min)
+        if group is not None:
+            out.append((key, group))
+    return out
+
+
+def static_legend(keys: Iterable[str], plan_frames: Iterable[gpd.GeoDataFrame], *, lang: str,
+                  bands_min: Sequence[float], legend_keys: Iterable[str] = ()) -> folium.Element:
+    """The static map's legend: the overlays shown (``keys``) and the candidate ones to come, then the plans."""
+    frames = [f for f in plan_frames if len(f)]
+    shown, extra = set(keys), set(legend_keys)
+    order = [k for k in (*STATIC, *DYNAMIC, "rejected") if k in shown or k in extra]
+    return folium.Element(legend_html(order, bands_min, frames, lang=lang, looks=plans.looks_for(frames)))
+
+
 def static_map(layers: Mapping[str, gpd.GeoDataFrame], plan_layers: Mapping[str, gpd.GeoDataFrame], *,
                bounds: Sequence[float], lang: str, basemap: str = "positron", bands_min: Sequence[float],
                height_px: int | None = None, legend_keys: Iterable[str] = ()) -> folium.Map:
     """The map without the candidate layers: basemap, result overlays, plan layers (on), legend (no layer control).
 
-    ``layers["counties"]`` gives both the choropleth (off at first) and the county outlines (on).
+    ``layers["counties"]`` gives both the choropleth (off at first) and the county outlines (on); the points
+    (scenic areas, hospitals) come after the plan layers, so the layer control lists them last.
     """
-    datum = BASEMAPS[basemap]["datum"]
     m = base_map(bounds, basemap=basemap, height_px=height_px)
     frames = [f for f in plan_layers.values() if len(f)]
-    looks = plans.looks_for(frames)
-    given = dict(layers)
-    if "counties" in given:  # the outlines always; the choropleth only with coverage
-        given["counties_outline"] = given["counties"]
-        if "share" not in given["counties"].columns:
-            del given["counties"]
-    shown = []
-    for key in STATIC:
-        if key == "emergency_sites" or key == "facilities":
-            continue  # points go after the plan layers, so the layer control lists them last
-        group = overlay_group(key, given.get(key), lang=lang, datum=datum, bands_min=bands_min)
-        if group is not None:
-            group.add_to(m)
-            shown.append(key)
-    for frame in frames:
-        plans.add_layer(m, frame, lang=lang, datum=datum, looks=looks)
-    for key in ("emergency_sites", "facilities"):
-        group = overlay_group(key, given.get(key), lang=lang, datum=datum, bands_min=bands_min)
-        if group is not None:
-            group.add_to(m)
-            shown.append(key)
-    order = [k for k in (*STATIC, *DYNAMIC, "rejected") if k in shown or k in legend_keys]
-    m.get_root().html.add_child(folium.Element(legend_html(order, bands_min, frames, lang=lang, looks=looks)))
+    first = result_groups(layers, RESULTS_FIRST, lang=lang, basemap=basemap, bands_min=bands_min)
+    last = result_groups(layers, RESULTS_LAST, lang=lang, basemap=basemap, bands_min=bands_min)
+    for _, group in first:
+        group.add_to(m)
+    for group in plans.layer_groups(frames, lang=lang, datum=BASEMAPS[basemap]["datum"]):
+        group.add_to(m)
+    for _, group in last:
+        group.add_to(m)
+    m.get_root().html.add_child(static_legend([k for k, _ in (*first, *last)], frames, lang=lang,
+                                              bands_min=bands_min, legend_keys=legend_keys))
     return m
 
 

@@ -248,11 +248,26 @@ def _popup(lang: str) -> folium.GeoJsonPopup:
 def add_layer(m: folium.Map | folium.FeatureGroup, frame: gpd.GeoDataFrame, *, lang: str, datum: str = "wgs84",
               show: bool = True, looks: Mapping[tuple[str, str], PlanLook] | None = None) -> folium.FeatureGroup:
     """Add one plan layer: areas and lines styled by role in their panes, points as rings, tooltip and popup in ``lang``."""
-    if lang not in ("zh", "en"):
-        raise ValueError(f"unknown language {lang!r}; use 'zh' or 'en'")
     root = m if isinstance(m, folium.Map) else m._parent
     if isinstance(root, folium.Map):
         add_panes(root)
+    group = layer_group(frame, lang=lang, datum=datum, show=show, looks=looks)
+    group.add_to(m)
+    return group
+
+
+def layer_groups(frames: Iterable[gpd.GeoDataFrame], *, lang: str, datum: str = "wgs84") -> list[folium.FeatureGroup]:
+    """Every plan layer as a feature group (on), each (layer, role) in its own colour across the layers."""
+    frames = [f for f in frames if len(f)]
+    looks = looks_for(frames)
+    return [layer_group(f, lang=lang, datum=datum, looks=looks) for f in frames]
+
+
+def layer_group(frame: gpd.GeoDataFrame, *, lang: str, datum: str = "wgs84", show: bool = True,
+                looks: Mapping[tuple[str, str], PlanLook] | None = None) -> folium.FeatureGroup:
+    """One plan layer as a feature group (drawn in the panes of ``views.panes``; the map must have them)."""
+    if lang not in ("zh", "en"):
+        raise ValueError(f"unknown language {lang!r}; use 'zh' or 'en'")
     group = folium.FeatureGroup(name=layer_title(frame, lang), show=show)
     # a multipoint (a cluster's members) is drawn as its points: Leaflet 1.9.3 cannot bind a tooltip to the
     # marker group it would make of one ("t.getElement is not a function"), and the map would not draw
@@ -274,7 +289,6 @@ def add_layer(m: folium.Map | folium.FeatureGroup, frame: gpd.GeoDataFrame, *, l
         icon = folium.DivIcon(html="", icon_size=(_RING_PX, _RING_PX), icon_anchor=(_RING_PX // 2, _RING_PX // 2))
         folium.GeoJson(shown[is_point].to_json(drop_id=True), marker=folium.Marker(icon=icon, pane="hp-plan-points"),
                        style_function=_ring, tooltip=_tooltip(lang), popup=_popup(lang)).add_to(group)
-    group.add_to(m)
     return group
 
 

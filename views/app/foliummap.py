@@ -62,17 +62,55 @@ def _links(m: folium.Map) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(css)), list(dict.fromkeys(js))
 
 
-def prepare(m: folium.Map) -> Prepared:
-    """Render a static map once into the component's arguments (consumes ``m``: its element ids are renamed)."""
+@dataclass(frozen=True)
+class Part:
+    """Overlays rendered once on their own (e.g. a region's plan layers), to be put on any prepared map."""
+
+    script: str
+    overlays: tuple[tuple[str, str, bool], ...]
+    groups: tuple[folium.FeatureGroup, ...] = ()  # kept only for the fallback
+
+
+def render_part(groups: Sequence[folium.FeatureGroup], prefix: str) -> Part:
+    """Feature groups rendered to the JavaScript of a map called ``map_div`` (names ``feature_group_{prefix}{i}``).
+
+    The groups draw in the panes of ``views.panes``, which the prepared map creates.  A popup's or tooltip's
+    table style (folium puts it in the page header) is not carried: the map's own CSS styles them.
+    """
     if not SUPPORTED:
+        return Part("", (), tuple(groups))
+    holder = folium.Map(tiles=None)  # a throwaway parent: its name is replaced by the page's map_div
+    scripts, overlays = [], []
+    for i, group in enumerate(groups):
+        base = f"{prefix}{i}"
+        group._id = base
+        group.add_to(holder)
+        group.render()
+        scripts.append(generate_leaflet_string(group, base_id=base).replace(get_full_id(holder), "map_div"))
+        overlays.append((str(group.layer_name), group.get_name(), bool(group.show)))
+    return Part("\n".join(scripts), tuple(overlays))
+
+
+def prepare(m: folium.Map, parts: Sequence[Part] = ()) -> Prepared:
+    """Render a static map once into the component's arguments, with ``parts`` drawn after its own layers.
+
+    Consumes ``m`` (its element ids are renamed).  The layer control lists the map's own overlays, then each
+    part's, in order.
+    """
+    if not SUPPORTED:
+        for part in parts:
+            for group in part.groups:
+                group.add_to(m)
         return Prepared("", "", "", "", (), (), {}, (), "", source=m)
     m.get_root().render()
     m.render()
     page_html, header = _get_html(m), _get_header(m)
     script = _get_map_string(m)  # renames every element to a stable id (map_div, feature_group_div_3 …)
+    script += "".join(f"\n{p.script}" for p in parts)
     overlays = tuple((str(child.layer_name), child.get_name(), bool(child.show))
                      for child in m._children.values()
                      if isinstance(child, folium.FeatureGroup) and child.control)
+    overlays += tuple(o for p in parts for o in p.overlays)
     (s, w), (n, e) = m.get_bounds()
     defaults = {"last_clicked": None, "last_object_clicked": None, "last_object_clicked_tooltip": None,
                 "bounds": {"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}},

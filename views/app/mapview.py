@@ -24,6 +24,7 @@ from spatial.errors import HealthplanError
 from spatial.regions import Region
 from spatial.results import Results
 from views import maps
+from views import plans as plans_view
 from views.app import foliummap, state
 from views.app.common import lang, phase, tr
 from views.strings import overlay, t
@@ -34,25 +35,43 @@ RETURNED = ("last_clicked", "last_object_clicked", "last_object_clicked_tooltip"
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
+def plan_part(key: str, _plans: dict[str, gpd.GeoDataFrame], language: str, basemap: str) -> foliummap.Part:
+    """The region's plan layers rendered once per language and basemap (``key``: the app region)."""
+    datum = maps.BASEMAPS[basemap]["datum"]
+    return foliummap.render_part(plans_view.layer_groups(_plans.values(), lang=language, datum=datum), "plan")
+
+
+def _static(layers: dict[str, gpd.GeoDataFrame], plans: dict[str, gpd.GeoDataFrame], plan_key: str, *,
+            bounds: tuple[float, float, float, float], language: str, basemap: str,
+            bands_min: tuple[float, ...] | list[float], legend_keys: tuple[str, ...]) -> foliummap.Prepared:
+    """A static map: the results before the plans, the plans (rendered once per region), the points after them."""
+    first = maps.result_groups(layers, maps.RESULTS_FIRST, lang=language, basemap=basemap, bands_min=bands_min)
+    last = maps.result_groups(layers, maps.RESULTS_LAST, lang=language, basemap=basemap, bands_min=bands_min)
+    m = maps.base_map(bounds, basemap=basemap)
+    m.get_root().html.add_child(maps.static_legend([k for k, _ in (*first, *last)], plans.values(), lang=language,
+                                                   bands_min=bands_min, legend_keys=legend_keys))
+    parts = [foliummap.render_part([g for _, g in first], "res"), plan_part(plan_key, plans, language, basemap),
+             foliummap.render_part([g for _, g in last], "pts")]
+    return foliummap.prepare(m, parts)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
 def static_map(key: str, _res: Results, _plans: dict[str, gpd.GeoDataFrame], language: str,
-               basemap: str) -> foliummap.Prepared:
+               basemap: str, plan_key: str = "") -> foliummap.Prepared:
     """The static map of a run, rendered once (cached under ``key``: coverage inputs, thresholds, language, basemap)."""
-    layers = dict(_res.layers())
+    layers = {k: v for k, v in _res.layers().items() if k not in maps.DYNAMIC}
     layers["outline"] = gpd.GeoDataFrame(geometry=[_res.region.outline], crs="EPSG:4326")
-    m = maps.static_map({k: v for k, v in layers.items() if k not in maps.DYNAMIC}, _plans,
-                        bounds=_res.region.bbox, lang=language, basemap=basemap,
-                        bands_min=_res.scenario.thresholds.bands_min, legend_keys=(*maps.DYNAMIC, "rejected"))
-    return foliummap.prepare(m)
+    return _static(layers, _plans, plan_key or key, bounds=_res.region.bbox, language=language, basemap=basemap,
+                   bands_min=_res.scenario.thresholds.bands_min, legend_keys=(*maps.DYNAMIC, "rejected"))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def base_map(key: str, _region: Region, _plans: dict[str, gpd.GeoDataFrame], language: str,
-             basemap: str) -> foliummap.Prepared:
+             basemap: str, plan_key: str = "") -> foliummap.Prepared:
     """The map of a region without a network: its outline, its counties (with names) and its plans."""
     layers = {"outline": gpd.GeoDataFrame(geometry=[_region.outline], crs="EPSG:4326"), "counties": _region.counties}
-    m = maps.static_map(layers, _plans, bounds=_region.bbox, lang=language, basemap=basemap,
-                        bands_min=settings.BANDS_MIN)
-    return foliummap.prepare(m)
+    return _static(layers, _plans, plan_key or key, bounds=_region.bbox, language=language, basemap=basemap,
+                   bands_min=settings.BANDS_MIN, legend_keys=())
 
 
 def _fresh(value: Mapping[str, Any], name: str) -> dict | None:
@@ -110,10 +129,11 @@ def render(key: str, res: Results | None, region: Region, plans: dict[str, gpd.G
     language, basemap = lang(), ss["basemap"]
     with phase("map_static"):
         if res is not None:
-            prepared = static_map(f"{key}|{language}|{basemap}", res, plans, language, basemap)
+            prepared = static_map(f"{key}|{language}|{basemap}", res, plans, language, basemap, ss["region"])
             bands = res.scenario.thresholds.bands_min
         else:  # no network: the outline, the counties and the plans still show
-            prepared = base_map(f"{region.name}|{ss['region']}|{language}|{basemap}", region, plans, language, basemap)
+            prepared = base_map(f"{region.name}|{ss['region']}|{language}|{basemap}", region, plans, language, basemap,
+                                ss["region"])
             bands = settings.BANDS_MIN
     with phase("map_dynamic"):
         groups = maps.dynamic_groups(dynamic, lang=language, basemap=basemap, bands_min=bands)
