@@ -408,3 +408,10 @@ def test_region_without_network_still_draws_its_outline_and_counties():
     for name in region.counties["name_zh"]:
         assert json.dumps(name)[1:-1] in prepared.script or name in prepared.script
     assert shapely.get_num_geometries(region.outline) >= 1
+
+
+def test_a_network_belongs_to_its_prefecture_not_to_yunnan():
+    base = {**state.defaults(), "region": "yunnan", "area_yunnan": "532900"}
+    kept = {**base, "src_network": {"532900": {"kind": "pbf", "path": "/x/dali.osm.pbf", "options": {}}}}
+    assert state.scenario_from_state(kept).network.path == "/x/dali.osm.pbf"  # 大理 uses its own network …
+    assert state.scenario_from_state({**kept, "area_yunnan": "530100"}).network.kind == "default"  # … 昆明 not

@@ -12,7 +12,7 @@ from spatial import download, facilities, netcache, population
 from spatial.errors import HealthplanError
 from spatial.regions import Region
 from spatial.scenario import Scenario, Source
-from views.app import uploads
+from views.app import state, uploads
 from views.app.common import guard, lang, pipeline, tr
 from views.strings import DATUMS
 
@@ -41,7 +41,6 @@ def _facility_upload(label: str, key: str, state_key: str, kind: str) -> None:
 def _roads_upload(s: Scenario) -> None:
     """A road network upload (OSM .pbf, or road lines with a class and an optional one-way field)."""
     ss = st.session_state
-    region = ss["region"]
     st.markdown(f"**{tr('up_roads')}**")
     r1, r2, r3 = st.columns([3, 1, 1])
     up = r1.file_uploader(tr("up_roads"), type=["pbf", "gpkg", "geojson", "json"], key="up_roads",
@@ -60,7 +59,7 @@ def _roads_upload(s: Scenario) -> None:
                 src = {"kind": "roads", "path": str(path), "options": options}
             with st.spinner(tr("loading_net")):  # build now: a bad file is refused here, the page stays usable
                 pipeline().network(dataclasses.replace(s, network=Source(**src)))
-            ss["src_network"] = {**ss["src_network"], region: src}
+            ss["src_network"] = {**ss["src_network"], state.area(ss): src}
             st.rerun()
 
 
@@ -73,7 +72,7 @@ def _population_upload(s: Scenario, region: Region | None) -> None:
         with guard("upload population"):
             path = uploads.save(up, "population")
             population.read_geotiff(path, region, cell_m=s.cell_m)  # validate
-            ss["src_population"] = {**ss["src_population"], ss["region"]: {"kind": "geotiff", "path": str(path)}}
+            ss["src_population"] = {**ss["src_population"], state.area(ss): {"kind": "geotiff", "path": str(path)}}
             st.rerun()
 
 
@@ -84,12 +83,12 @@ def render(s: Scenario, region: Region | None) -> None:
     _facility_upload(tr("m_help_primary"), "up_primary", "src_primary", "primary care")
     _roads_upload(s)
     _population_upload(s, region)
-    own = ss["src_facilities"] or ss["src_primary"] or ss["region"] in ss["src_network"] \
-        or ss["region"] in ss["src_population"]
+    where = state.area(ss)
+    own = ss["src_facilities"] or ss["src_primary"] or where in ss["src_network"] or where in ss["src_population"]
     if own and st.button(tr("reset_data")):
         ss["src_facilities"] = ss["src_primary"] = None
-        ss["src_network"] = {k: v for k, v in ss["src_network"].items() if k != ss["region"]}
-        ss["src_population"] = {k: v for k, v in ss["src_population"].items() if k != ss["region"]}
+        ss["src_network"] = {k: v for k, v in ss["src_network"].items() if k != where}
+        ss["src_population"] = {k: v for k, v in ss["src_population"].items() if k != where}
         st.rerun()
 
 
@@ -140,6 +139,6 @@ def no_network(s: Scenario, region: Region, err: HealthplanError) -> None:
             except HealthplanError as exc:
                 _download_failed(exc, place.strip())
             else:
-                ss["src_network"] = {**ss["src_network"], ss["region"]: {"kind": "place", "path": place.strip()}}
+                ss["src_network"] = {**ss["src_network"], state.area(ss): {"kind": "place", "path": place.strip()}}
                 st.rerun()
     st.caption(tr("build_upload"))
