@@ -111,6 +111,8 @@ class Server:
 
 def gap_nodes(n: int) -> list[tuple[float, float]]:
     """Road nodes nearest the ``n`` most populous 1-hour gaps of Hainan that lie ≥ 15 km apart (WGS84)."""
+    # run as `python bench/bench_app.py`, the script's folder comes first on sys.path: this checkout's engine,
+    # imported here (not at the top) so that it is the checkout under test, not an installed copy
     sys.path.insert(0, str(ROOT))
     from spatial import traveltime
     from spatial.pipeline import Pipeline
@@ -352,7 +354,7 @@ def main() -> None:
     ap.add_argument("--baseline", type=Path, help="another checkout to run side by side (the 'before')")
     ap.add_argument("--no-warmup", action="store_true", help="measure the first round too (cold caches)")
     args = ap.parse_args()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # a test/bench-only dependency (the dev extra)
 
     apps = {"current": ROOT}
     if args.baseline:

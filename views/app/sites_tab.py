@@ -17,12 +17,10 @@ from spatial.errors import HealthplanError
 from spatial.pipeline import Pipeline
 from spatial.results import PlanInputs, Results
 from spatial.scenario import dumps, slug
-from views import tables
+from views import strings, tables
 from views.app import state, uploads
 from views.app.common import guard, lang, phase, tr
-from views import strings
-from views.strings import reason_text
-from views.strings import DATUMS
+from views.strings import DATUMS, reason_text
 
 
 def _snap(res: Results | None, lon: float, lat: float) -> tuple[float, float]:
