@@ -24,11 +24,13 @@ from clitools import ok
 from healthplan import run as front
 from layers import registry
 from spatial import traveltime
+from spatial.candidates import CHECKS
 from spatial.pipeline import Pipeline
+from spatial.regions import resolve
 from spatial.scenario import save_scenario
-from views import maps, plans, report, style
+from views import plans, report, style
 from views.app import export_tab, foliummap, mapview, state
-from views.strings import OVERLAYS, reason_text
+from views.strings import OVERLAYS, REJECTIONS, reason_text
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT_S = 180
@@ -271,6 +273,7 @@ def test_a_rejected_site_shows_its_whole_reason_in_chinese(monkeypatch):
     assert reason_text(reason, "zh") in line  # … and the page says all of them, in Chinese
     assert "不在陆地上" in line and "距最近道路节点" in line and not english_words(line.replace("**", ""))
     assert metrics(at)["加入候选点后"][1] == "+0"
+    assert set(REJECTIONS) == set(CHECKS)  # every check the engine makes has its words in both languages
 
 
 def test_optimiser_table_moves_the_card_and_stays_until_the_settings_change(monkeypatch):
@@ -396,13 +399,8 @@ def test_map_payload_is_light(hainan_map):
 
 
 def test_region_without_network_still_draws_its_outline_and_counties():
-    from spatial.regions import resolve
-
     region = resolve("yiyang")
-    m = maps.static_map({"outline": __import__("geopandas").GeoDataFrame(geometry=[region.outline], crs="EPSG:4326"),
-                         "counties": region.counties}, registry.all_layers("yiyang"), bounds=region.bbox, lang="zh",
-                        bands_min=(15.0, 30.0, 60.0, 90.0))
-    prepared = foliummap.prepare(m)
+    prepared = mapview.base_map("test_app-yiyang", region, registry.all_layers("yiyang"), "zh", "positron")
     titles = [t for t, _, _ in prepared.overlays]
     assert OVERLAYS["outline"][0] in titles and OVERLAYS["counties_outline"][0] in titles
     for name in region.counties["name_zh"]:

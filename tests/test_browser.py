@@ -154,11 +154,17 @@ def settle(page, frame) -> None:
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
-def truncated(page, selector: str) -> list[str]:
-    """Texts inside ``selector`` elements that do not fit their box (cut with an ellipsis or hidden)."""
-    return page.evaluate(f"""() => [...document.querySelectorAll('{selector} *')]
-        .filter(e => e.innerText && e.innerText.trim() && e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
-        .map(e => e.innerText)""")
+TRUNCATED = """(selector) => [...document.querySelectorAll(selector + ' *')]
+    .filter(e => e.innerText && e.innerText.trim() && e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
+    .map(e => e.innerText)"""
+
+
+def fits(page, selector: str) -> None:
+    """Every text inside ``selector`` elements fits its box (none cut with an ellipsis), once the layout settles."""
+    try:
+        page.wait_for_function(f"(s) => ({TRUNCATED})(s).length === 0", arg=selector, timeout=5_000)
+    except Exception:  # noqa: BLE001 — say which texts were cut
+        pytest.fail(f"cut texts: {page.evaluate(TRUNCATED, selector)}")
 
 
 def test_browser_reads_hovers_clicks_uploads_and_optimises(server, gap_nodes, hainan_results, tmp_path):
@@ -189,7 +195,7 @@ def test_browser_reads_hovers_clicks_uploads_and_optimises(server, gap_nodes, ha
                 x, y = point_on_map(page, lat, lon, 11)
                 hit = frame.evaluate("([x, y]) => { const e = document.elementFromPoint(x, y);"
                                      " return e.closest('.leaflet-pane').className; }", [x, y])
-                if "marker" not in hit and "points" not in hit and "facilities" not in hit:
+                if "hp-surface" in hit:  # not a marker, not a plan area's rim
                     break
             assert "hp-surface" in hit, hit  # the surface takes the mouse, not the plan area drawn over it
             page.mouse.move(*mouse_at(page, x, y))
@@ -261,17 +267,19 @@ def test_browser_reads_hovers_clicks_uploads_and_optimises(server, gap_nodes, ha
                 use.click()
                 page.get_by_text(expected).first.wait_for(timeout=WAIT_MS)
                 wait_idle(page)
-            rows = page.locator('[class*="st-key-rm_"] button')
-            assert rows.count() == 3  # the click's site and the file's two, each with its remove button
+            # the click's site and the file's two, each with its remove button
+            page.wait_for_function("""() => document.querySelectorAll('[class*="st-key-rm_"] button').length === 3""",
+                                   timeout=WAIT_MS)
 
             # the optimiser: its result is a table and a sixth card, and the six cards fit at 1280 px
             page.locator(".st-key-run_opt button").click()
             card(page, "优化 3 个新院址后").wait_for(timeout=WAIT_MS)
             wait_idle(page)
             page.set_viewport_size({"width": 1280, "height": 800})
-            page.wait_for_timeout(300)  # the layout settles (a resize is not an app event)
-            assert page.locator('[data-testid="stMetric"]').count() == 6
-            assert not truncated(page, '[data-testid="stMetric"]'), truncated(page, '[data-testid="stMetric"]')
+            # six cards once the rerun has replaced the five (Streamlit keeps stale elements until a run ends)
+            page.wait_for_function("""() => document.querySelectorAll('[data-testid="stMetric"]').length === 6""",
+                                   timeout=WAIT_MS)
+            fits(page, '[data-testid="stMetric"]')
             page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)")
             settle(page, map_frame(page))
             page.screenshot(path=str(shots / "optimiser_cards_zh_1280.png"))
@@ -304,7 +312,7 @@ def test_browser_english_page_at_1280(server):
                 return l !== null && l.innerText.includes('Travel time'); }}""", timeout=WAIT_MS)
             legend = map_frame(page).locator(".hp-legend").inner_text()
             assert "分钟" not in legend and "规划" not in legend, legend
-            assert not truncated(page, '[data-testid="stMetric"]')
+            fits(page, '[data-testid="stMetric"]')
             page.screenshot(path=str(shots / "overview_en_1280.png"))
         finally:
             browser.close()
