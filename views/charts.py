@@ -19,7 +19,8 @@ def county_bar(res: Results, lang: str) -> go.Figure:
     names = table["name_zh" if lang == "zh" else "name_en"].astype(str)
     threshold = res.metrics.circle.total["threshold_min"]
     fig = go.Figure(go.Bar(
-        x=table["share"], y=names, orientation="h", marker_color=style.SHARE_COLOURS[3],
+        x=table["share"], y=names, orientation="h",
+        marker={"color": [style.share_colour(float(v)) for v in table["share"]], "line": {"color": "#525252", "width": 0.5}},
         customdata=table[["covered", "population"]].round(0).to_numpy(),
         hovertemplate="%{y}: %{x:.1%}<br>%{customdata[0]:,.0f} / %{customdata[1]:,.0f}<extra></extra>",
     ))

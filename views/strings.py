@@ -6,6 +6,7 @@ programming error (KeyError/ValueError), never a silent fallback to English on a
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 Lang = Literal["zh", "en"]
@@ -40,15 +41,39 @@ STRINGS: dict[str, tuple[str, str]] = {
     # metric cards
     "m_population": ("常住人口", "Residents"),
     "m_tertiary": ("{t:g} 分钟三级医院", "{t:g} min to tertiary"),
-    "m_tertiary_help": ("中心点在 {t:g} 分钟内可达最近三级综合医院的网格人口（{n} 家医院）。",
-                        "Persons in cells whose centre reaches the nearest general tertiary hospital within "
-                        "{t:g} minutes ({n} hospitals)."),
+    "m_tertiary_help": ("中心点在 {t:g} 分钟内可达最近三级综合医院的网格人口占常住人口的比例。",
+                        "Share of residents in cells whose centre reaches the nearest general tertiary hospital "
+                        "within {t:g} minutes."),
+    "m_tertiary_default": ("计入 {n} 家三级综合医院：{names}。三级专科医院、中医医院、二级医院和规划中的项目不计入"
+                           "（规划的“1小时三级医院服务圈”指三级综合医院；名单及每家是否计入的理由见 "
+                           "data/facilities/*_institutions.csv 的 counts_for_tertiary_circle、circle_reason 列）。",
+                           "Counts {n} general tertiary hospitals: {names}. Tertiary specialist and TCM hospitals, "
+                           "secondary hospitals and planned projects do not count (the plans' 1-hour tertiary circle "
+                           "means general tertiary hospitals; each institution's reason is in "
+                           "data/facilities/*_institutions.csv, columns counts_for_tertiary_circle and circle_reason)."),
+    "m_tertiary_own": ("计入你上传的 {n} 家医疗机构。", "Counts the {n} facilities you uploaded."),
+    "m_counts": ("覆盖 {covered} 人 / 共 {total} 人。", "{covered} of {total} persons."),
+    "m_general_tertiary": ("三级综合医院", "general hospitals"),
     "m_urban": ("{t:g} 分钟城市健康圈", "{t:g}-min urban circle"),
     "m_rural": ("{t:g} 分钟乡村健康圈", "{t:g}-min rural circle"),
     "m_stand_in": ("县城代替基层医疗点", "county seats stand in"),
     "m_help_primary": ("到基层医疗点的时间；没有上传乡镇卫生院/社区卫生服务中心位置时，以县城代替，结果偏低。",
                        "Minutes to primary care; without uploaded clinics, county seats stand in, so this is a floor."),
+    "m_help_primary_stand_in": ("城镇人口按城市圈、乡村人口按乡村圈计到最近基层医疗点的时间。没有上传乡镇卫生院/社区卫生服务中心的"
+                                "位置，以 {n} 个县城驻地代替基层医疗点，所以这是下限估计；在“我的数据”页上传真实位置。",
+                                "Urban persons count at the urban threshold, rural persons at the rural one, to the "
+                                "nearest primary-care point. No clinics are loaded: {n} county seats stand in for them, "
+                                "so this is a floor; upload the real clinics in the Your data tab."),
+    "m_help_primary_own": ("城镇人口按城市圈、乡村人口按乡村圈计到你上传的 {n} 个基层医疗点的时间。",
+                           "Urban persons count at the urban threshold, rural persons at the rural one, to the "
+                           "nearest of your {n} primary-care points."),
     "m_with_cand": ("加入候选点后", "With candidate sites"),
+    "m_with_cand_help": ("{n} 个可用候选点新增覆盖 {new} 人（{rejected} 个不可用）。",
+                         "{n} usable candidate sites bring {new} more persons within the threshold ({rejected} rejected)."),
+    "m_optimised": ("优化 {k} 个新院址后", "{k} optimised sites"),
+    "m_optimised_help": ("优化选出的 {k} 个新院址新增覆盖 {new} 人（见“候选院址”页的优化结果表）。",
+                         "The optimiser's {k} new sites bring {new} more persons within the threshold (table in the "
+                         "Candidate sites tab)."),
     "m_gaps": ("覆盖空白区", "Coverage gaps"),
     # tables and charts
     "county_table": ("分县结果", "By county"),
@@ -81,7 +106,32 @@ STRINGS: dict[str, tuple[str, str]] = {
     "method": ("方法", "Method"),
     "run_opt": ("运行优化", "Run the optimiser"),
     "opt_result": ("优化结果", "Optimiser result"),
-    "opt_progress": ("优化中…", "Optimising…"),
+    "opt_progress": ("优化中… {pct:.0f}%", "Optimising… {pct:.0f}%"),
+    "opt_outdated": ("设置（区域、数据、阈值、k 或方法）已改变：这是之前设置下的结果，卡片不再显示它；请重新运行优化。",
+                     "The settings (region, data, thresholds, k or method) changed: this result belongs to the earlier "
+                     "settings and the cards no longer show it; run the optimiser again."),
+    "opt_summary": ("{method}：{k} 个新院址把覆盖率从 {before:.1f}% 提高到 {after:.1f}%（新增 {new} 人）。",
+                    "{method}: {k} new sites raise the share from {before:.1f}% to {after:.1f}% (+{new} persons)."),
+    "gap_site": ("空白区候选点 {n}", "gap candidate {n}"),
+    "provenance_json": ("来源记录（JSON，英文原文）", "Provenance (JSON)"),
+    "site_gain": ("新增覆盖 {n} 人", "+{n} persons"),
+    "file_added": ("文件中的 {total} 个候选点加入了 {n} 个（其余已在列表中）。",
+                   "{n} of the file's {total} sites added (the others were already listed)."),
+    "scenario_placeholder": ("例如：方案 A", "e.g. plan A"),
+    "cmp_threshold": ("阈值（三级 / 城市 / 乡村，分钟）", "Thresholds (tertiary / urban / rural, min)"),
+    "cmp_tertiary": ("三级医院服务圈覆盖率", "Tertiary circle share"),
+    "cmp_urban": ("城市健康圈覆盖率", "Urban circle share"),
+    "cmp_rural": ("乡村健康圈覆盖率", "Rural circle share"),
+    "cmp_gap_population": ("空白区人口", "Persons in gaps"),
+    "cmp_sites": ("可用候选点数", "Usable candidate sites"),
+    "cmp_optimised": ("优化选址后覆盖率", "Share with the optimised sites"),
+    "gap_note": ("空白区在县界处分开：每一片只属于一个县区，人口不超过该县区的常住人口。",
+                 "Gaps are split at county lines: each belongs to one county and holds no more than its residents."),
+    "emergency_title": ("{t:g} 分钟紧急医学救援圈：4A 级以上景区", "{t:g}-minute emergency circle: 4A+ scenic areas"),
+    "emergency_summary": ("{n} 个景区中 {within} 个（{share:.1f}%）在 {t:g} 分钟内可达急救目的地；中位数 {median:.1f} 分钟。",
+                          "{within} of {n} scenic areas ({share:.1f}%) reach an emergency destination within {t:g} "
+                          "minutes; median {median:.1f} min."),
+    "emergency_outside": ("在区域外、未计算的景区：{names}", "Scenic areas outside the region, not measured: {names}"),
     "opt_searched": ("已计算 {done}/{total} 个候选点的可达范围", "searched from {done} of {total} candidate sites"),
     "candidates_source": ("候选点：{n} 个空白区中心点 + 你的候选点；需在陆地、区域内、离道路 ≤ {km:g} km。",
                           "Candidates: {n} gap centres + your own sites; each must be on land, inside the region "
@@ -111,9 +161,20 @@ STRINGS: dict[str, tuple[str, str]] = {
                 "first, or use the command line."),
     "no_network": ("数据文件夹 {d} 中没有 {r} 的路网：图层照常显示，覆盖分析需要先取得路网。",
                    "No road network for {r} in the data folder {d}: the layers show, coverage needs a network first."),
-    "fetch_osm": ("下载 {p} 省 OpenStreetMap 数据（Geofabrik）", "Download the {p} OpenStreetMap extract (Geofabrik)"),
+    "fetch_osm": ("下载{p} OpenStreetMap 全省数据（Geofabrik）", "Download the {p} OpenStreetMap extract (Geofabrik)"),
     "build_overpass": ("从 Overpass 下载（地名）", "Download from Overpass (place name)"),
     "place": ("地名", "Place name"),
+    "download_offline": ("无法下载 {what} 的路网数据：连接不上下载服务器（本机离线或无法解析域名）。请联网后重试，"
+                         "或在“我的数据”页上传路网文件。",
+                         "Could not download the road data of {what}: the download server cannot be reached (offline, "
+                         "or no name resolution). Try again online, or upload a road file in the Your data tab."),
+    "download_failed": ("下载 {what} 的路网数据没有完成（原因见详情）；可以重试，或在“我的数据”页上传路网文件。",
+                        "The download of the road data of {what} did not finish (see the details); try again, or "
+                        "upload a road file in the Your data tab."),
+    "details": ("详情", "Details"),
+    "needs_network": ("覆盖分析需要这个范围的路网：用上面的按钮下载，或在“我的数据”页上传。",
+                      "Coverage needs a road network for this area: download one with the buttons above, or upload "
+                      "one in the Your data tab."),
     "build_upload": ("或在“我的数据”页上传路网文件。", "Or upload a road file in the Your data tab."),
     "internet": ("需要联网；首次建网需几分钟，之后从缓存读取。",
                  "Needs the internet; the first build takes minutes, later runs load it from the cache."),
@@ -122,8 +183,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "gpkg": ("全部图层 GeoPackage（含规划图层）", "All layers as one GeoPackage (with the plan layers)"),
     "map_html": ("地图（独立 HTML）", "Map (standalone HTML)"),
     "report": ("简要报告（HTML）", "Short report (HTML)"),
-    "csv_counties": ("分县表 CSV", "County table CSV"),
-    "csv_gaps": ("空白区表 CSV", "Gap table CSV"),
+    "csv_counties": ("分县表 CSV（zip，含来源说明）", "County table CSV (zip, with provenance)"),
+    "csv_gaps": ("空白区表 CSV（zip，含来源说明）", "Gap table CSV (zip, with provenance)"),
+    "csv_all": ("全部表格 CSV（zip，含来源说明）", "All tables as CSV (zip, with provenance)"),
+    "plans_geojson": ("规划图层 GeoJSON（{n} 层）", "Plan layers as GeoJSON ({n} layers)"),
+    "geojson_layers": ("各结果图层 GeoJSON（RFC 7946，含来源说明）", "Each result layer as GeoJSON (RFC 7946, with provenance)"),
+    "exports_note": ("每个文件都带来源说明（数据来源与日期、速度、阈值、方法）：GeoJSON 和 GeoPackage 写在文件内，CSV 写在旁边的 "
+                     ".provenance.json（与命令行输出相同）。",
+                     "Every file carries its provenance (data sources and dates, speeds, thresholds, method): inside "
+                     "GeoJSON and GeoPackage files, beside each CSV as .provenance.json (as the command line writes)."),
     "geojson_of": ("GeoJSON：{n}", "GeoJSON: {n}"),
     # map words
     "min": ("分钟", "min"),
@@ -149,6 +217,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "more": ("以上", "and more"),
+    "plan_layer": ("规划图层", "Plan layer"),
+    "covered_of": ("覆盖人口 / 人口", "Covered / persons"),
+    "gap_word": ("覆盖空白区（按县界分开）", "Coverage gap (split at county lines)"),
+    "site_word": ("候选院址", "Candidate site"),
+    "opt_site_word": ("优化选址", "Optimised site"),
+    "scenic_word": ("4A 级以上景区", "4A+ scenic area"),
+    "within_emergency": ("10 分钟内可达急救", "Within 10 minutes of emergency care"),
+    # method names (the widget keeps its value by its key across a language switch: tests/test_app.py)
+    "method_greedy": ("贪心算法 + 交换改进", "greedy + interchange"),
+    "method_exact": ("精确求解（MILP，HiGHS）", "exact MILP (HiGHS)"),
     # access analyses (views/app/access_tab.py)
     "tab_access": ("可及性与容量", "Access & capacity"),
     "acc_intro": ("考虑床位等服务能力的可及性：每项分析默认关闭，设置后点“运行”。未给出床位的医院按三级综合医院最低 500 张床假设，并在上方提示。",
@@ -236,16 +314,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tg_outside": ("{n} 个机构不在本区域任何县内，未计入。", "{n} facilities lie in no county of the region and are not counted."),
     "tg_none": ("该区域的规划没有数值目标。", "The plans of this region set no numeric targets."),
     # method names (widget options keep one label in both languages so a widget keeps its value)
-    "method_greedy": ("贪心+交换 greedy + interchange", "贪心+交换 greedy + interchange"),
-    "method_exact": ("精确 exact MILP (HiGHS)", "精确 exact MILP (HiGHS)"),
+    "acc_method_greedy": ("贪心+交换 greedy + interchange", "贪心+交换 greedy + interchange"),
+    "acc_method_exact": ("精确 exact MILP (HiGHS)", "精确 exact MILP (HiGHS)"),
 }
 
 #: Result overlays in drawing order (bottom first) with their names.
 OVERLAYS: dict[str, tuple[str, str]] = {
+    "outline": ("区域边界", "Region outline"),
     "surface": ("出行时间面（到最近三级医院）", "Travel time to the nearest tertiary hospital"),
     "counties": ("分县覆盖率", "County coverage"),
+    "counties_outline": ("县界", "County boundaries"),
     "isochrones": ("等时圈", "Isochrones"),
-    "gaps": ("覆盖空白区", "Coverage gaps"),
+    "gaps": ("覆盖空白区（按县界分开）", "Coverage gaps (split at county lines)"),
     "candidate_isochrones": ("候选点等时圈", "Candidate isochrones"),
     "primary_care": ("基层医疗点", "Primary care"),
     "emergency_sites": ("4A 级以上景区（10 分钟急救圈）", "4A+ scenic areas (10-minute emergency circle)"),
@@ -328,6 +408,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "new_population": ("新增人口", "New persons"), "threshold_min": ("阈值（分钟）", "Threshold (min)"),
     "order": ("次序", "Order"), "covered_share_after": ("建成后覆盖率", "Share after"),
     "source": ("来源", "Source"), "minutes": ("分钟", "Minutes"), "within": ("达标", "Within"),
+    "destination": ("最近的急救目的地", "Nearest destination"),
     # access analyses and plan targets
     "capacity": ("容量（人）", "Capacity (persons)"), "capacity_units": ("容量单位数", "Capacity units"),
     "capacity_assumed": ("容量为假设", "Assumed"), "served": ("获得服务人口", "Served"),
@@ -350,6 +431,39 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "clause": ("规划原文", "Clause"), "units_meeting": ("达标县数", "Units meeting"), "units": ("县数", "Units"),
     "amount": ("数量", "Amount"), "denominator": ("分母", "Denominator"), "detail": ("说明", "Detail"),
 }
+
+
+#: Why a candidate site was rejected, by check (``spatial.candidates.CHECKS``): the engine's English sentence is
+#: matched part by part and said again in the page language with its own numbers.
+REJECTIONS: dict[str, tuple[str, str, str]] = {  # code: (pattern of the engine's sentence, zh, en)
+    "not_on_land": (r"not on land.*", "不在陆地上（在海上或在已知省界之外）", "not on land (in the sea or outside the mapped provinces)"),
+    "outside_region": (r"outside the region (?P<zh>\S+) \((?P<en>[^)]*)\)", "在区域 {zh} 之外", "outside the region {en}"),
+    "far_from_road": (r"(?P<m>[\d,.]+) m from the nearest road node \(limit (?P<limit>[\d,.]+) m\)",
+                      "距最近道路节点 {m} 米（上限 {limit} 米）", "{m} m from the nearest road node (limit {limit} m)"),
+}
+
+
+def reason_text(reason: str, lang: str) -> str:
+    """A rejected site's whole reason (every failed check, "; "-separated by the engine) in ``lang``."""
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; use zh or en")
+    parts = [p.strip() for p in str(reason or "").split(";") if p.strip()]
+    out = []
+    for part in parts:
+        for pattern, zh, en in REJECTIONS.values():
+            hit = re.fullmatch(pattern, part)
+            if hit:
+                out.append((zh if lang == "zh" else en).format(**hit.groupdict()))
+                break
+        else:  # a check this table does not know yet: its own words rather than nothing
+            out.append(part)
+    return "；".join(out) if lang == "zh" else "; ".join(out)
+
+
+def site_name(name: str, lang: str) -> str:
+    """A site's name for people: the engine's "gap 12" candidates named in ``lang``."""
+    m = re.fullmatch(r"gap (\d+)", str(name))
+    return t("gap_site", lang, n=int(m.group(1))) if m else str(name)
 
 
 def t(key: str, lang: str, **values: Any) -> str:

@@ -1,21 +1,24 @@
 """The map's designed palette and symbols: one look for every map, legend and chart.
 
 * Travel time: viridis (yellow = near … purple = far) — sequential, colour-blind safe, readable in grey.
-  No red in the ramp, so nothing else on the map is confused with a band.
-* Facilities, candidates, chosen sites and gaps each have their own hue *and* shape (square with a
-  cross, diamond, star, magenta outline), so they read apart even without colour.
-* Plan layers: areas in a soft qualitative palette (ColorBrewer Set2/Pastel-like, drawn translucent),
-  points as hollow rings with a thick outline — a plan's centre sits *around* the hospital square, not
-  under it.
-* County coverage: a sequential blue choropleth of the share.
-Drawing order (bottom to top): surface, county choropleth, plan areas, plan lines, isochrone lines,
-gaps, plan points, facilities, candidates, chosen sites.
+  No red, orange or magenta in the ramp, so nothing else on the map is confused with a band.
+* Results each have their own hue *and* shape: tertiary hospitals a red square with a white cross,
+  primary care a small white dot with a dark rim, scenic areas of the emergency circle a brown triangle,
+  candidate sites an orange diamond (grey when rejected), chosen sites a gold star, gaps a magenta outline.
+* Plan layers: every (layer, role) of a map gets its own colour from ``PLAN_PALETTE`` (Kelly's colours of
+  maximum contrast and Paul Tol's "muted" scheme, without the hues the results use); areas are outlines
+  with a faint fill, points hollow rings with a white halo — a plan's centre sits *around* the hospital
+  square, not under it.  Past the palette's length a second cycle draws rings with a centre dot.
+* County coverage: a sequential blue choropleth of the share (ColorBrewer Blues).
+Drawing order (bottom to top, ``views.panes``): surface, county choropleth, plan areas, gaps, lines
+(county outlines, isochrones, plan lines), plan points, primary care and scenic areas, hospitals, sites.
 """
 
 from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 #: viridis sampled for up to 6 bands (0–15, 15–30, 30–60, 60–90, > 90 and one spare), nearest first.
@@ -54,43 +57,71 @@ class Symbol:
     stroke: str
     size: int
     glyph: str = ""  # a character drawn inside (the hospital cross)
+    dot: bool = False  # a ring with a centre dot (the plan palette's second cycle)
 
 
 SYMBOLS: dict[str, Symbol] = {
-    "facilities": Symbol("square", "#b2182b", "#ffffff", 16, "+"),
-    "primary_care": Symbol("circle", "#2166ac", "#ffffff", 9),
-    "emergency_sites": Symbol("triangle", "#1b7837", "#ffffff", 13),
-    "candidates": Symbol("diamond", "#f46d43", "#3f3f3f", 16),
+    "facilities": Symbol("square", "#d7191c", "#ffffff", 16, "+"),
+    "primary_care": Symbol("circle", "#ffffff", "#252525", 9),
+    "emergency_sites": Symbol("triangle", "#8c510a", "#ffffff", 14),
+    "candidates": Symbol("diamond", "#ff7f00", "#252525", 16),
     "rejected": Symbol("diamond", "#d9d9d9", "#737373", 13),
     "optimised_sites": Symbol("star", "#ffd92f", "#000000", 22),
 }
 
 #: Line and area styles of the result overlays.
 GAP_COLOUR = "#c51b7d"  # magenta: no other layer uses it
-ISOCHRONE_COLOURS: tuple[str, ...] = ("#08306b", "#2171b5", "#6baed6", "#9ecae1")  # innermost darkest
-CANDIDATE_ISOCHRONE_COLOUR = "#f46d43"
+ISOCHRONE_COLOURS: tuple[str, ...] = ("#000000", "#252525", "#525252", "#737373")  # innermost darkest
+ISOCHRONE_WEIGHTS: tuple[float, ...] = (2.5, 2.0, 1.5, 1.2)
+CANDIDATE_ISOCHRONE_COLOUR = SYMBOLS["candidates"].fill
 COUNTY_OUTLINE = "#525252"
+REGION_OUTLINE = "#252525"
 
-#: Plan roles: areas (translucent fills) and points (rings), fixed so a role looks the same everywhere.
+#: Plan colours, assigned in order to the (layer, role) pairs of one map: Kelly (1965) and Tol "muted",
+#: without red, orange, magenta, gold and brown (the results') and without viridis-like yellows.
+PLAN_PALETTE: tuple[str, ...] = (
+    "#0067a5", "#008856", "#875692", "#e68fac", "#604e97", "#8db600", "#44aa99", "#332288", "#a1caf1",
+    "#999933", "#882255", "#c2b280", "#117733", "#aa4499", "#f99379", "#2b3d26", "#88ccee", "#848482",
+    "#cc6677", "#ddcc77",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PlanLook:
+    """How one plan role is drawn: its colour, and a centre dot in rings past the palette's first cycle."""
+
+    colour: str
+    dot: bool = False
+
+
+def plan_looks(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], PlanLook]:
+    """A distinct look for every (layer key, role) pair, in order of first appearance."""
+    out: dict[tuple[str, str], PlanLook] = {}
+    for pair in pairs:
+        if pair not in out:
+            i = len(out)
+            out[pair] = PlanLook(PLAN_PALETTE[i % len(PLAN_PALETTE)], dot=i >= len(PLAN_PALETTE))
+    return out
+
+
+#: Fixed colours of the common roles, for a layer drawn alone (no map-wide assignment).
 PLAN_AREA_COLOURS: dict[str, str] = {
-    "core": "#e78ac3", "pole": "#fc8d62", "zone": "#a6d854", "cluster": "#8da0cb", "agglomeration": "#66c2a5",
-    "border-radiation": "#ffd92f", "belt": "#e5c494", "belt-area": "#e5c494", "border-county": "#b3b3b3",
-    "extension": "#fc8d62", "feature": "#a6d854", "chronic-disease-candidate": "#66c2a5",
-    "regional-centre": "#8da0cb", "management-area": "#b3b3b3",
+    "core": "#875692", "pole": "#0067a5", "zone": "#8db600", "cluster": "#604e97", "agglomeration": "#44aa99",
+    "border-radiation": "#999933", "belt": "#882255", "belt-area": "#c2b280", "border-county": "#848482",
+    "extension": "#0067a5", "feature": "#8db600", "chronic-disease-candidate": "#44aa99",
+    "regional-centre": "#604e97", "management-area": "#848482",
 }
 PLAN_POINT_COLOURS: dict[str, str] = {
-    "centre": "#7570b3", "national-centre": "#7570b3", "provincial-centre": "#1b9e77",
-    "provincial-centre-hospital": "#66a61e", "candidate": "#d95f02", "upgrade-to-tertiary": "#e7298a",
-    "platform-hospital": "#666666", "tcm-hospital": "#1b9e77", "management-area": "#000000",
+    "centre": "#604e97", "national-centre": "#875692", "provincial-centre": "#008856",
+    "provincial-centre-hospital": "#44aa99", "candidate": "#0067a5", "upgrade-to-tertiary": "#882255",
+    "platform-hospital": "#848482", "tcm-hospital": "#117733", "management-area": "#2b3d26",
 }
-#: Fallback hues for roles not listed (chosen by a stable hash of the role).
-FALLBACK: tuple[str, ...] = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
 
 
 def plan_colour(role: str, *, point: bool) -> str:
-    """The fixed colour of a plan role (area palette or point palette, else a stable fallback)."""
+    """The fixed colour of a plan role drawn alone (area or point palette, else a stable pick of the palette)."""
     table = PLAN_POINT_COLOURS if point else PLAN_AREA_COLOURS
-    return table.get(role) or FALLBACK[zlib.crc32(role.encode("utf-8")) % len(FALLBACK)]
+    return table.get(role) or PLAN_PALETTE[zlib.crc32(role.encode("utf-8")) % len(PLAN_PALETTE)]
 
 
 def svg(symbol: Symbol) -> str:
@@ -110,10 +141,13 @@ def svg(symbol: Symbol) -> str:
             a = math.pi / 2 + i * math.pi / 5
             pts.append(f"{h + r * math.cos(a):.1f},{h - r * math.sin(a):.1f}")
         body = f'<polygon points="{" ".join(pts)}" fill="{f}" stroke="{k}" stroke-width="1.2"/>'
-    elif symbol.shape == "ring":
-        body = f'<circle cx="{h}" cy="{h}" r="{h - 2.5}" fill="none" stroke="{f}" stroke-width="3"/>'
+    elif symbol.shape == "ring":  # a coloured ring on a white halo, readable on any band of the surface
+        body = (f'<circle cx="{h}" cy="{h}" r="{h - 2.5}" fill="none" stroke="#ffffff" stroke-width="4.5"/>'
+                f'<circle cx="{h}" cy="{h}" r="{h - 2.5}" fill="none" stroke="{f}" stroke-width="2.5"/>')
+        if symbol.dot:
+            body += f'<circle cx="{h}" cy="{h}" r="2.5" fill="{f}" stroke="#ffffff" stroke-width="1"/>'
     else:
-        body = f'<circle cx="{h}" cy="{h}" r="{h - 1}" fill="{f}" stroke="{k}" stroke-width="1.5"/>'
+        body = f'<circle cx="{h}" cy="{h}" r="{h - 1.5}" fill="{f}" stroke="{k}" stroke-width="2"/>'
     if symbol.glyph:
         body += (f'<text x="{h}" y="{h + 0.5}" text-anchor="middle" dominant-baseline="middle" fill="{k}" '
                  f'font-size="{s - 3}" font-weight="bold" font-family="sans-serif">{symbol.glyph}</text>')

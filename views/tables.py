@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,3 +55,35 @@ SITE_COLUMNS: tuple[str, ...] = ("rank", "name", "status", "reason", "snap_m", "
                                  "gain_population", "covered_population_after")
 CHOSEN_COLUMNS: tuple[str, ...] = ("order", "name", "source", "gain_population", "covered_population_after",
                                    "covered_share_after")
+
+
+def county_columns(lang: str) -> tuple[str, ...]:
+    """The county table's columns on a page in ``lang`` (the other language's name only on the English page)."""
+    names = ("name_zh",) if lang == "zh" else ("name_en", "name_zh")
+    return (*names, *COUNTY_COLUMNS[2:])
+
+
+def gap_columns(lang: str) -> tuple[str, ...]:
+    """The gap table's columns on a page in ``lang``."""
+    names = ("name_zh",) if lang == "zh" else ("name_en", "name_zh")
+    return ("rank", *names, "population", "cells", "area_km2", "worst_min")
+
+
+def emergency_table(res: Any, lang: str) -> pd.DataFrame:
+    """The emergency circle's sites: name, county, minutes, within the threshold (是/否), the nearest destination."""
+    e = res.metrics.emergency.counties.copy()
+    dest = res.inputs.facilities
+    names = dest["name"].astype(str).tolist() if "name" in dest.columns else []
+    e["destination"] = [names[int(i)] if 0 <= int(i) < len(names) else "" for i in e.get("nearest", [])]
+    yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+    e["within"] = [yes if bool(v) else no for v in e["within"]]
+    return display(e, lang, ("name", "county", "minutes", "within", "destination"))
+
+
+def chosen_table(chosen: pd.DataFrame, lang: str, counties: list[str], *, total: float) -> pd.DataFrame:
+    """The optimiser's sites: order, name, county, marginal gain and the cumulative share after each site."""
+    frame = pd.DataFrame({"order": chosen["order"].to_numpy(), "name": chosen["name"].astype(str).to_numpy(),
+                          "county": counties, "gain_population": chosen["gain_population"].to_numpy()})
+    if "covered_population_after" in chosen.columns and total > 0:
+        frame["covered_share_after"] = chosen["covered_population_after"].to_numpy(dtype=float) / total
+    return display(frame, lang, ("order", "name", "county", "gain_population", "covered_share_after"))

@@ -186,7 +186,7 @@ def _scaling_form(res: Results) -> dict[str, Any] | None:
         units = d1.number_input(tr("acc_cand_units"), min_value=0.0, value=g.get("candidate_units"),
                                 key="acc_sc_units")
         method = d2.selectbox(tr("method"), ["exact", "greedy"], index=["exact", "greedy"].index(g.get("method", "exact")),
-                              format_func=lambda m: tr(f"method_{m}"), key="acc_sc_method")
+                              format_func=lambda m: tr(f"acc_method_{m}"), key="acc_sc_method")
         limit = d3.number_input(tr("acc_time_limit"), 1.0, 3600.0, value=float(g.get("time_limit_s") or 30.0),
                                 key="acc_sc_limit")
         if st.form_submit_button(tr("acc_run"), type="primary"):

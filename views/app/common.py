@@ -9,7 +9,11 @@ traceback file otherwise — and the rest of the page keeps working.
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import re
+import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +31,29 @@ from views.app.state import PLAN_REGIONS
 from views.strings import t
 
 
+#: Set to 1 to print one ``healthplan-profile {json}`` line per script run (phases in seconds; bench/bench_app.py).
+PROFILE_ENV = "HEALTHPLAN_APP_PROFILE"
+
+
+@contextlib.contextmanager
+def phase(name: str) -> Iterator[None]:
+    """Time a part of the script run (seconds, summed per name) for the profile line."""
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        phases = st.session_state.setdefault("_phases", {})
+        phases[name] = phases.get(name, 0.0) + time.perf_counter() - t0
+
+
+def profile_line(run: str) -> None:
+    """Print this run's phases (when ``HEALTHPLAN_APP_PROFILE=1``) and start the next run's afresh."""
+    phases = st.session_state.pop("_phases", {})
+    if os.environ.get(PROFILE_ENV) == "1":
+        record = {"run": run, "t": round(time.time(), 3), "phases": {k: round(v, 4) for k, v in phases.items()}}
+        print("healthplan-profile " + json.dumps(record), file=sys.stderr, flush=True)
+
+
 def lang() -> str:
     """The page language ('zh' or 'en')."""
     return str(st.session_state.get("lang", "zh"))
@@ -35,6 +62,27 @@ def lang() -> str:
 def tr(key: str, **values: Any) -> str:
     """A UI string in the page language."""
     return t(key, lang(), **values)
+
+
+#: Streamlit's own words on the page (upload box, stop button, input hints, table toolbar, the developer menu)
+#: are English and cannot be set through its API: in 中文 they are replaced by CSS, or hidden where a Chinese
+#: word would not fit.
+_CSS_ALL = """[data-testid="stAppDeployButton"]{display:none}"""
+_CSS_ZH = """
+[data-testid="stFileUploaderDropzoneInstructions"]{display:none}
+[data-testid="stFileUploaderDropzone"] button{font-size:0}
+[data-testid="stFileUploaderDropzone"] button::after{content:"选择文件";font-size:14px}
+[data-testid="stStatusWidgetRunningIcon"] + span button{font-size:0}
+[data-testid="stStatusWidgetRunningIcon"] + span button::after{content:"停止";font-size:14px}
+[data-testid="InputInstructions"]{display:none}
+[data-testid="stElementToolbar"]{display:none}
+[data-testid="stMainMenu"]{display:none}
+"""
+
+
+def page_css() -> None:
+    """Page-wide CSS: the Deploy button off; Streamlit's English words replaced on a Chinese page."""
+    st.html(f"<style>{_CSS_ALL}{_CSS_ZH if lang() == 'zh' else ''}</style>")
 
 
 @st.cache_resource(show_spinner=False)

@@ -12,7 +12,7 @@ from spatial import download, facilities, netcache, population
 from spatial.errors import HealthplanError
 from spatial.regions import Region
 from spatial.scenario import Scenario, Source
-from views.app import uploads
+from views.app import state, uploads
 from views.app.common import guard, lang, pipeline, plain, tr
 from views.strings import DATUMS
 
@@ -41,7 +41,6 @@ def _facility_upload(label: str, key: str, state_key: str, kind: str) -> None:
 def _roads_upload(s: Scenario) -> None:
     """A road network upload (OSM .pbf, or road lines with a class and an optional one-way field)."""
     ss = st.session_state
-    region = ss["region"]
     st.markdown(f"**{tr('up_roads')}**")
     r1, r2, r3 = st.columns([3, 1, 1])
     up = r1.file_uploader(tr("up_roads"), type=["pbf", "gpkg", "geojson", "json"], key="up_roads",
@@ -60,7 +59,7 @@ def _roads_upload(s: Scenario) -> None:
                 src = {"kind": "roads", "path": str(path), "options": options}
             with st.spinner(tr("loading_net")):  # build now: a bad file is refused here, the page stays usable
                 pipeline().network(dataclasses.replace(s, network=Source(**src)))
-            ss["src_network"] = {**ss["src_network"], region: src}
+            ss["src_network"] = {**ss["src_network"], state.area(ss): src}
             st.rerun()
 
 
@@ -73,7 +72,7 @@ def _population_upload(s: Scenario, region: Region | None) -> None:
         with guard("upload population"):
             path = uploads.save(up, "population")
             population.read_geotiff(path, region, cell_m=s.cell_m)  # validate
-            ss["src_population"] = {**ss["src_population"], ss["region"]: {"kind": "geotiff", "path": str(path)}}
+            ss["src_population"] = {**ss["src_population"], state.area(ss): {"kind": "geotiff", "path": str(path)}}
             st.rerun()
 
 
@@ -84,20 +83,34 @@ def render(s: Scenario, region: Region | None) -> None:
     _facility_upload(tr("m_help_primary"), "up_primary", "src_primary", "primary care")
     _roads_upload(s)
     _population_upload(s, region)
-    own = ss["src_facilities"] or ss["src_primary"] or ss["region"] in ss["src_network"] \
-        or ss["region"] in ss["src_population"]
+    where = state.area(ss)
+    own = ss["src_facilities"] or ss["src_primary"] or where in ss["src_network"] or where in ss["src_population"]
     if own and st.button(tr("reset_data")):
         ss["src_facilities"] = ss["src_primary"] = None
-        ss["src_network"] = {k: v for k, v in ss["src_network"].items() if k != ss["region"]}
-        ss["src_population"] = {k: v for k, v in ss["src_population"].items() if k != ss["region"]}
+        ss["src_network"] = {k: v for k, v in ss["src_network"].items() if k != where}
+        ss["src_population"] = {k: v for k, v in ss["src_population"].items() if k != where}
         st.rerun()
 
 
+def _download_failed(exc: HealthplanError, what: str) -> None:
+    """A failed download said in one sentence of the page language (the engine's own sentence in a fold)."""
+    text = str(exc)
+    offline = any(w in text for w in ("resolve", "no connection", "no answer", "NameResolution", "Max retries"))
+    st.error(tr("download_offline" if offline else "download_failed", what=what))
+    with st.expander(tr("details")):
+        st.caption(plain(exc))
+
+
 def no_network(s: Scenario, region: Region, err: HealthplanError) -> None:
-    """No network for the area: say so, and offer the extract download and Overpass (both need the internet)."""
+    """No network for the area: say so, and offer the extract download and Overpass (both need the internet).
+
+    Everything names the area coverage is measured on (a Yunnan prefecture, not Yunnan, not Kunming).
+    """
     ss = st.session_state
-    st.warning(tr("no_network", d=str(s.data_folder()), r=region.name_zh if lang() == "zh" else region.name_en))
-    st.caption(plain(err))
+    name = region.name_zh if lang() == "zh" else region.name_en
+    st.warning(tr("no_network", d=str(s.data_folder()), r=name))
+    with st.expander(tr("details")):
+        st.caption(plain(err))
     st.caption(tr("internet"))
     c1, c2 = st.columns(2)
     with c1:
@@ -108,15 +121,24 @@ def no_network(s: Scenario, region: Region, err: HealthplanError) -> None:
         if province is not None and st.button(tr("fetch_osm", p=province.name_zh if lang() == "zh" else province.name_en),
                                               key="btn_fetch"):
             bar = st.progress(0.0)
-            with guard("download extract"):
+            try:
                 download.fetch_osm(province.slug, s.data_folder(),
-                                   progress=lambda m, f: bar.progress(min(max(f or 0.0, 0.0), 1.0), text=m))
+                                   progress=lambda m, f: bar.progress(min(max(f or 0.0, 0.0), 1.0)))
+            except HealthplanError as exc:
+                bar.empty()
+                _download_failed(exc, province.name_zh if lang() == "zh" else province.name_en)
+            else:
                 st.rerun()
     with c2:
-        place = st.text_input(tr("place"), value=f"{region.name_en}, China", key="overpass_place")
+        # one box per area: a box kept from another area would ask Overpass for the wrong place
+        place = st.text_input(tr("place"), value=f"{region.name_en}, China", key=f"overpass_place_{region.name}")
         if st.button(tr("build_overpass"), key="btn_overpass"):
-            with guard("overpass"), st.spinner(tr("loading_net")):
-                netcache.cached_network("place", place.strip(), allow_download=True)
-                ss["src_network"] = {**ss["src_network"], ss["region"]: {"kind": "place", "path": place.strip()}}
+            try:
+                with st.spinner(tr("loading_net")):
+                    netcache.cached_network("place", place.strip(), allow_download=True)
+            except HealthplanError as exc:
+                _download_failed(exc, place.strip())
+            else:
+                ss["src_network"] = {**ss["src_network"], state.area(ss): {"kind": "place", "path": place.strip()}}
                 st.rerun()
     st.caption(tr("build_upload"))

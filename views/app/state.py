@@ -34,7 +34,7 @@ def defaults() -> dict[str, Any]:
         "data_dir": os.environ.get("HEALTHPLAN_DATA") or str(settings.data_dir()),
         "candidates": [],  # list of {name, lon, lat} WGS84, unique by name
         "compare": {}, "optimised": None, "opt_k": 3, "opt_method": "greedy",
-        "src_network": {}, "src_facilities": None, "src_primary": None, "src_population": {},
+        "src_network": {}, "src_facilities": None, "src_primary": None, "src_population": {},  # by coverage area
         "click_adds": True, "snap_click": True, "scenario_name": "",
         "t_tertiary": float(settings.TERTIARY_THRESHOLD_MIN), "t_urban": float(settings.URBAN_THRESHOLD_MIN),
         "t_rural": float(settings.RURAL_THRESHOLD_MIN), "last_click": None, "site_counter": 0,
@@ -55,7 +55,6 @@ def area(state: Mapping[str, Any]) -> str:
 
 def scenario_from_state(state: Mapping[str, Any], *, optimise: bool = False) -> Scenario:
     """The scenario a session's state describes (pure: a plain dict works); ``optimise`` adds the optimiser."""
-    region = state["region"]
     # only a data folder the user changed goes into the scenario, so a saved file replays on another machine
     default_dir = os.environ.get("HEALTHPLAN_DATA") or str(settings.data_dir())
     given = (state.get("data_dir") or "").strip()
@@ -72,14 +71,15 @@ def scenario_from_state(state: Mapping[str, Any], *, optimise: bool = False) -> 
                               rural_min=float(state["t_rural"])),
         sites=Sites(points=points),
     )
-    if region in state["src_network"]:
-        s = dataclasses.replace(s, network=Source(**state["src_network"][region]))
+    where = area(state)  # a network or population is the coverage area's (a Yunnan prefecture's), not Yunnan's
+    if where in state["src_network"]:
+        s = dataclasses.replace(s, network=Source(**state["src_network"][where]))
     if state.get("src_facilities"):
         s = dataclasses.replace(s, facilities=Source(**state["src_facilities"]))
     if state.get("src_primary"):
         s = dataclasses.replace(s, primary=Source(**state["src_primary"]))
-    if region in state["src_population"]:
-        s = dataclasses.replace(s, population=Source(**state["src_population"][region]))
+    if where in state["src_population"]:
+        s = dataclasses.replace(s, population=Source(**state["src_population"][where]))
     if state.get("access"):  # the access panel's analyses, validated as a scenario file's access block
         s = dataclasses.replace(s, access=access_from_dict(state["access"]))
     if state.get("src_resources"):  # the plan-targets panel's facility file with capacities
@@ -110,6 +110,11 @@ def add_site(state: MutableMapping[str, Any], lon: float, lat: float, *, name: s
 def remove_site(state: MutableMapping[str, Any], name: str) -> None:
     """Remove the candidate site called ``name``."""
     state["candidates"] = [c for c in state["candidates"] if c["name"] != name]
+
+
+def clear_sites(state: MutableMapping[str, Any]) -> None:
+    """Remove every candidate site."""
+    state["candidates"] = []
 
 
 def new_region(state: MutableMapping[str, Any]) -> None:
