@@ -77,7 +77,7 @@ def frames(at: AppTest) -> list[pd.DataFrame]:
 ALLOWED_WORDS = {
     "healthplan", "GeoJSON", "GeoPackage", "CSV", "JSON", "HTML", "RFC", "OpenStreetMap", "Overpass", "PBF", "OSM",
     "XML", "GCJ", "WGS", "AMap", "GPS", "Tencent", "Baidu", "CartoDB", "positron", "MIT", "Excel", "GeoTIFF", "HiGHS",
-    "MILP", "zip", "km", "cnmaps", "Dijkstra", "leiii", "scenario", "run", "min",
+    "MILP", "zip", "km", "cnmaps", "Dijkstra", "leiii", "scenario", "run", "min", "AccessMod", "SFCA",
 }
 
 

@@ -284,7 +284,7 @@ def test_browser_reads_hovers_clicks_uploads_and_optimises(server, gap_nodes, ha
             settle(page, map_frame(page))
             page.screenshot(path=str(shots / "optimiser_cards_zh_1280.png"))
             # the optimiser's rerun kept the open tab
-            assert page.locator('[role="tab"][aria-selected="true"]').inner_text() == "候选院址"
+            assert page.locator('[role="tablist"]').first.locator('[role="tab"][aria-selected="true"]').inner_text() == "候选院址"
             page.get_by_text("优化结果", exact=True).first.scroll_into_view_if_needed()
             page.screenshot(path=str(shots / "optimiser_table_zh_1280.png"))
         finally:

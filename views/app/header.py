@@ -28,9 +28,9 @@ def tertiary_help(res: Results) -> str:
         str(e) if isinstance(e, str) and e.strip() else str(n)
         for n, e in zip(fac["name"], fac.get("name_en", fac["name"]), strict=True))
     which = tr("m_tertiary_own", n=len(fac)) if res.scenario.facilities.kind != "default" else \
-        tr("m_tertiary_default", n=len(fac), names=names)
+        tr("m_tertiary_default", n=len(fac), names=plain(names))  # names are data, never markdown
     counts = tr("m_counts", covered=f"{s['covered_population']:,}", total=f"{s['population_total']:,}")
-    return f"{tr('m_tertiary_help', t=s['threshold_min'])} {plain(which)} {counts}"  # names are data
+    return f"{tr('m_tertiary_help', t=s['threshold_min'])} {which} {counts}"
 
 
 def cards(res: Results, optimised: Any = None) -> None:
