@@ -45,6 +45,18 @@ def data_file(relpath: str) -> Path:
     return path
 
 
+#: The plans' Chinese originals (beside the data folder; the repository quotes them but does not ship them).
+PLANS_DIR = Path(__file__).resolve().parents[2] / "shared" / "plans"
+
+
+def plan_file(name: str) -> Path:
+    """One plan's original text, or skip the test naming it."""
+    path = PLANS_DIR / name
+    if not path.is_file():
+        pytest.skip(f"needs the plan text {path}; the repository does not ship the plans' originals")
+    return path
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The data folder ($HEALTHPLAN_DATA or ../shared/data); tests that need all of it skip without it."""

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from conftest import plan_file
 from layers import hainan13, hainan14
 from layers.institutions import institution, institutions, is_approximate, precision_km, read_institutions
 from layers.schema import COLUMNS
@@ -17,7 +18,6 @@ from spatial import regions
 from spatial.errors import InputFileError
 from spatial.settings import FACILITIES_DIR
 
-PLANS_DIR = Path(__file__).resolve().parents[2] / "shared" / "plans"
 CSV = FACILITIES_DIR / "hainan_institutions.csv"
 SHORT = {  # county-level unit → the short form names start with
     "海口市": "海口", "三亚市": "三亚", "儋州市": "儋州", "五指山市": "五指山", "琼海市": "琼海", "文昌市": "文昌",
@@ -30,8 +30,7 @@ SHORT = {  # county-level unit → the short form names start with
 @pytest.fixture(scope="module")
 def plan_text() -> dict[str, str]:
     """The two Chinese originals, by plan id."""
-    assert PLANS_DIR.is_dir(), f"expected the plans at {PLANS_DIR}"
-    return {m.PLAN: (PLANS_DIR / m.PLAN_FILE).read_text(encoding="utf-8") for m in (hainan13, hainan14)}
+    return {m.PLAN: plan_file(m.PLAN_FILE).read_text(encoding="utf-8") for m in (hainan13, hainan14)}
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 import shapely
 from shapely.geometry import Point
 
+from conftest import PLANS_DIR, plan_file
 from layers import haikou, registry, yiyang, yunnan
 from layers._common import precision_km
 from layers.schema import COLUMNS
@@ -20,7 +20,6 @@ from spatial.coords import metric_crs
 from spatial.errors import RegionError
 from spatial.settings import FACILITIES_DIR
 
-PLANS_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "plans"
 MODULES = (yunnan, yiyang, haikou)
 
 #: The official 25 沿边县（市） of Yunnan (bordering Myanmar, Laos, Vietnam).
@@ -41,7 +40,7 @@ def built() -> dict[str, gpd.GeoDataFrame]:
 @pytest.fixture(scope="module")
 def texts() -> dict[str, str]:
     """The plans' original Chinese text by plan id."""
-    return {m.PLAN: (PLANS_DIR / m.PLAN_FILE).read_text(encoding="utf-8") for m in MODULES}
+    return {m.PLAN: plan_file(m.PLAN_FILE).read_text(encoding="utf-8") for m in MODULES}
 
 
 @pytest.fixture(scope="module")
