@@ -187,6 +187,7 @@ def test_switch_region(monkeypatch, region, units):
 
 
 def test_kunming_shows_the_emergency_circle_of_the_scenic_areas(monkeypatch):
+    data_file("roads/kunming_roads.gpkg")  # the circle is measured on Kunming's roads
     at = fresh(monkeypatch)
     at.selectbox(key="region").set_value("yunnan").run()
     no_exception(at)
