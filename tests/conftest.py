@@ -23,6 +23,11 @@ DATA_DIR = Path(os.environ.get("HEALTHPLAN_DATA") or ROOT.parent / "shared" / "d
 # Before anything imports spatial: networks, layers and kernels built by the tests, the app under test and
 # its browser server go to a fresh cache folder, never the user's ~/.cache/healthplan; everything reads the
 # same data folder.
+# The compiled kernels are the exception: they depend only on the source and the machine (numba checks
+# both), so the tests load those `scripts/test.sh` compiled into the user's cache rather than spending
+# ≈ 10 s compiling them again in every session.
+_user_cache = Path(os.environ.get("HEALTHPLAN_CACHE", "").strip() or Path.home() / ".cache" / "healthplan")
+os.environ.setdefault("NUMBA_CACHE_DIR", str(_user_cache.expanduser() / "numba"))
 os.environ["HEALTHPLAN_CACHE"] = tempfile.mkdtemp(prefix="healthplan-test-cache-")
 os.environ["HEALTHPLAN_DATA"] = str(DATA_DIR)
 atexit.register(shutil.rmtree, os.environ["HEALTHPLAN_CACHE"], ignore_errors=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from clitools import ok
@@ -17,6 +18,8 @@ from spatial.pipeline import Pipeline
 from spatial.scenario import save_scenario
 from spatial.settings import PACKAGE_ROOT
 from views.app import state
+
+pytestmark = pytest.mark.slow  # each flow runs the whole page several times
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT_S = 180

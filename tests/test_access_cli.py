@@ -102,6 +102,7 @@ def test_referral_with_uploaded_primary_care(hainan_dir, tmp_path):
     assert set(lines.geom_type) == {"LineString"} and len(lines) >= 3 + 1
 
 
+@pytest.mark.slow
 def test_scale_best_k_exact_and_budget(hainan_dir, tmp_path):
     s = ok("access", "scale", *common(hainan_dir), "--candidates", "seats", "--k", "2", "--out",
            tmp_path / "k")["access"]["scaling"]

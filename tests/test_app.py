@@ -34,6 +34,8 @@ from views.app import export_tab, foliummap, mapview, state
 from views.strings import OVERLAYS, REJECTIONS, reason_text
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+pytestmark = pytest.mark.slow  # every flow runs the whole page (AppTest); the development loop leaves them out
 TIMEOUT_S = 180
 
 

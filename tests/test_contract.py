@@ -115,6 +115,7 @@ def random_graphs(draw):
     return n, edges, src, off
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(random_graphs())
 def test_random_graphs_equal_exactly(case) -> None:

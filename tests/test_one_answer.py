@@ -48,6 +48,7 @@ def test_scenario_run_of_the_cli_scenario_gives_the_same_files(cli_run, tmp_path
     assert first["health_circles"] == second["health_circles"]
 
 
+@pytest.mark.slow
 def test_the_app_shows_the_cli_figures(cli_run, monkeypatch):
     region, out, printed = cli_run
     at = AppTest.from_file(APP, default_timeout=180)

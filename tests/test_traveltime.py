@@ -189,6 +189,7 @@ def graphs(draw):
     return make_net(n, edges), sources, offsets
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(graphs(), st.floats(0.0, 20.0, allow_nan=False))
 def test_random_graphs_match_networkx(case, limit):

@@ -166,6 +166,7 @@ def cases(draw):
     return make_net(n, edges), sources, offsets, limit
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_random_graphs_equal_csgraph(case):
