@@ -21,7 +21,6 @@ from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import shapely
 from shapely.geometry import LineString, MultiLineString, Point
 
@@ -422,17 +421,3 @@ LAYERS: dict[str, Callable[[], gpd.GeoDataFrame]] = {
     "border-counties": border_counties,
     "medical-centres": medical_centres,
 }
-
-
-def anchor_points() -> gpd.GeoDataFrame:
-    """The belts' anchor places as points (name_zh, adcode of the unit containing it, location_source)."""
-    names = list(ANCHORS)
-    return gpd.GeoDataFrame(
-        {
-            "name_zh": names,
-            "adcode": [ANCHORS[n][2] for n in names],
-            "location_source": [ANCHORS[n][3] for n in names],
-        },
-        geometry=gpd.points_from_xy(np.array([ANCHORS[n][0] for n in names]), [ANCHORS[n][1] for n in names]),
-        crs="EPSG:4326",
-    )

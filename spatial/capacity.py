@@ -91,16 +91,6 @@ def capacity_persons(units: ArrayLike, persons_per_unit: float, *, what: str = "
     return u * float(persons_per_unit)
 
 
-def capacity_from_column(frame: pd.DataFrame, column: str, persons_per_unit: float) -> np.ndarray:
-    """Persons each facility of ``frame`` can serve: its ``column`` (beds, doctors …) × ``persons_per_unit``."""
-    if column not in frame.columns:
-        raise HealthplanError(
-            f"the facility table has no column {column!r} (columns: {', '.join(map(str, frame.columns))}); "
-            "add it or state capacities in persons"
-        )
-    return capacity_persons(frame[column].to_numpy(dtype=np.float64), persons_per_unit, what=column)
-
-
 # --------------------------------------------------------------------------------------------------
 # Result
 

@@ -266,14 +266,6 @@ def read_geojson(path: str | Path) -> gpd.GeoDataFrame:
     return frame
 
 
-def geojson_dict(frame: gpd.GeoDataFrame, *, provenance: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The frame as an RFC 7946 FeatureCollection dict (through the same GDAL writer)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "layer.geojson"
-        _write_geojson_file(frame, path, provenance)
-        return json.loads(path.read_text(encoding="utf-8"))
-
-
 # --------------------------------------------------------------------------------------------------
 # GeoPackage
 

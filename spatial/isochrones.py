@@ -23,7 +23,6 @@ import shapely
 from rasterio.transform import Affine
 
 from spatial import traveltime
-from spatial.coords import metric_crs
 from spatial.coverage import band_of, check_bands
 from spatial.network import Network
 from spatial.population import PopulationGrid
@@ -180,23 +179,6 @@ def isochrones(
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs="EPSG:4326")
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=net.metric_crs)
     return frame.to_crs("EPSG:4326")
-
-
-def rings(nested: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Band polygons (e.g. 0–15, 15–30, 30–60) from nested isochrones: each minus the next smaller, per facility."""
-    out = []
-    for _, group in nested.groupby("facility", sort=False):
-        group = group.sort_values("threshold_min")
-        previous, low = None, 0.0
-        for _, row in group.iterrows():
-            geom = row.geometry if previous is None else shapely.difference(row.geometry, previous)
-            out.append({**row.drop("geometry").to_dict(), "band_from_min": low, "geometry": geom})
-            previous, low = row.geometry, row["threshold_min"]
-    frame = gpd.GeoDataFrame(out, geometry="geometry", crs=nested.crs)
-    if len(frame) and "area_km2" in frame.columns:  # the band's own area, not the cumulative one
-        equal_area = metric_crs(*frame.to_crs("EPSG:4326").total_bounds)
-        frame["area_km2"] = frame.to_crs(equal_area).area.to_numpy() / 1e6
-    return frame
 
 
 def band_polygons(grid: PopulationGrid, minutes: np.ndarray, bands_min: Sequence[float]) -> gpd.GeoDataFrame:

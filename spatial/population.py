@@ -31,7 +31,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
-import shapely
 from pyproj import CRS, Geod, Transformer
 from rasterio.enums import Resampling
 from rasterio.errors import CRSError, RasterioError
@@ -88,11 +87,6 @@ class PopulationGrid:
     def rural(self) -> np.ndarray:
         """Rural persons per cell."""
         return self.pop - self.urban
-
-    @property
-    def urban_share(self) -> np.ndarray:
-        """Urban share of each cell's people (0–1)."""
-        return np.divide(self.urban, self.pop, out=np.zeros_like(self.pop), where=self.pop > 0)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -699,15 +693,3 @@ def write_geotiff(grid: PopulationGrid, path: Path | str, *, extra: Mapping[str,
     finally:
         tmp.unlink(missing_ok=True)
     return path
-
-
-def cells_frame(grid: PopulationGrid) -> gpd.GeoDataFrame:
-    """Square cell polygons (WGS84) with pop, urban, rural, pop60 (persons) and county adcode."""
-    h = grid.cell_m / 2.0
-    boxes = shapely.box(grid.x_m - h, grid.y_m - h, grid.x_m + h, grid.y_m + h)
-    frame = gpd.GeoDataFrame(
-        {"pop": grid.pop, "urban": grid.urban, "rural": grid.rural, "pop60": grid.pop60, "county": grid.county,
-         "row": grid.row, "col": grid.col},
-        geometry=boxes, crs=grid.metric_crs,
-    )
-    return frame.to_crs("EPSG:4326")

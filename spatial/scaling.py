@@ -252,7 +252,6 @@ class _Model:
     row_hi: np.ndarray
     cost: np.ndarray
     n_y: int
-    n_base_rows: int  # rows before the selection row
 
 
 def _model(p: ScalingProblem) -> _Model:
@@ -298,7 +297,6 @@ def _model(p: ScalingProblem) -> _Model:
         row_hi=row_hi,
         cost=np.concatenate([np.zeros(n), np.ones(pairs)]),
         n_y=n,
-        n_base_rows=n_rows,
     )
 
 
