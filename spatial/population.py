@@ -1,7 +1,5 @@
 """Gridded population: read a GeoTIFF (WorldPop, GHS-POP) or build one from the 2020 census by county.
 
-CONTRACT (coverage and siting code against this; the builders are filled in by the population work):
-
 ``PopulationGrid`` holds only the populated cells of a regular grid in ``metric_crs``.  Each cell has
 its centre in WGS84 and metres, its people, the urban part of them, the 60+ part, and its county.
 
