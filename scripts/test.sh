@@ -22,4 +22,5 @@ fi
 
 PYTHON="${PYTHON:-python3}"
 "$PYTHON" -m pip install -q -e ".[dev]"
+"$PYTHON" -m mypy  # spatial/ and layers/ ([tool.mypy] in pyproject.toml); set -e stops here on a type error
 exec "$PYTHON" -m pytest "$@"
