@@ -268,8 +268,7 @@ def _placeholder_point(area: str) -> tuple[float, float, str]:
     (the placeholder rule of layers.institutions), or the approximate point of a management area (no seat exists)."""
     if area in COUNTY:
         seats = pd.read_csv(FACILITIES_DIR / "county_seats.csv", encoding="utf-8-sig").set_index("adcode")
-        seat = seats.loc[COUNTY[area]]
-        return float(seat["lon"]), float(seat["lat"]), f"the seat of {area} (data/facilities/county_seats.csv)"
+        return float(seats["lon"].loc[COUNTY[area]]), float(seats["lat"].loc[COUNTY[area]]), f"the seat of {area} (data/facilities/county_seats.csv)"
     lon, lat = MANAGEMENT[area][1:3]
     return lon, lat, f"the approximate point of the management area {area} ({MANAGEMENT[area][4]})"
 
