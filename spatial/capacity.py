@@ -155,7 +155,7 @@ class CapacityCoverage:
             frame.insert(1, "adcode", np.asarray(self.county, dtype=np.int64))
         if self.names:
             names = np.asarray(self.names, dtype=object)
-            frame.insert(frame.columns.get_loc("facility") + 1, "facility_name", np.where(fac >= 0, names[fac], None))
+            frame.insert(list(frame.columns).index("facility") + 1, "facility_name", np.where(fac >= 0, names[fac], None))
         return frame
 
     def counties(self, counties: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -378,7 +378,7 @@ def allocate(
 
 def _within(m: sp.spmatrix | sp.sparray, threshold_min: float) -> sp.csr_matrix:
     """Entries ≤ threshold of any sparse matrix as CSR (stored zeros kept)."""
-    csr = sp.csr_matrix(m)
+    csr = sp.csr_matrix(m)  # type: ignore[call-overload]  # scipy-stubs: csr_matrix() takes _spbase, not the public spmatrix/sparray
     return TravelMatrix(csr, float(np.inf)).within(threshold_min)
 
 
@@ -496,17 +496,19 @@ def catchment_polygons(grid: PopulationGrid, result: CapacityCoverage, *, main_o
     transform0 = Affine(*grid.transform)
     geoms = []
     for j in range(result.n_facilities):  # one small raster per facility (a loop over facilities, not cells)
+        cells: np.ndarray
         if main_only:
             cells = np.flatnonzero(result.facility == j)
         else:
             lo, hi = alloc.indptr[j], alloc.indptr[j + 1]
             cells = alloc.indices[lo:hi][alloc.data[lo:hi] > 0]
         geoms.append(_trace(rows_all[cells], cols_all[cells], transform0))
-    frame = gpd.GeoDataFrame(table, geometry=geoms, crs=grid.metric_crs)
+    # types-geopandas: a geometry list may hold None (a facility that served nobody has no catchment)
+    frame = gpd.GeoDataFrame(table, geometry=geoms, crs=grid.metric_crs)  # type: ignore[arg-type]
     return frame.to_crs("EPSG:4326")
 
 
-def _trace(rows: np.ndarray, cols: np.ndarray, transform: Affine) -> Any:
+def _trace(rows: np.ndarray, cols: np.ndarray, transform: Affine) -> shapely.Geometry | None:
     """Union of the grid cells (raster row/col) as one (multi)polygon in the grid's CRS; None when empty."""
     if rows.size == 0:
         return None

@@ -20,6 +20,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
+from numpy.typing import ArrayLike
+from shapely.geometry.base import BaseGeometry
 from rasterio.transform import Affine
 
 from spatial import traveltime
@@ -80,9 +82,10 @@ def surface(
     cx = x0 + (np.arange(n_cols) + 0.5) * cell_m
     cy = y1 - (np.arange(n_rows) + 0.5) * cell_m
     xx, yy = np.meshgrid(cx, cy)
-    dist, node = traveltime.node_tree(net).query(
+    found = traveltime.node_tree(net).query(
         np.c_[xx.ravel(), yy.ravel()], distance_upper_bound=float(radius.max()) + cell_m, workers=-1
     )
+    dist, node = np.asarray(found[0]), np.asarray(found[1])
     ok = np.isfinite(dist)
     minutes = np.full(dist.size, np.inf)
     minutes[ok] = per_node_min[node[ok]] + dist[ok] * detour / speed
@@ -90,7 +93,7 @@ def surface(
     return minutes.reshape(n_rows, n_cols).astype(np.float32), transform, cell_m
 
 
-def _polygons(raster: np.ndarray, transform: Affine, threshold_min: float) -> shapely.Geometry:
+def _polygons(raster: np.ndarray, transform: Affine, threshold_min: float) -> shapely.Polygon | shapely.MultiPolygon:
     """Union of the raster cells ≤ threshold as one (multi)polygon in the raster's CRS."""
     traced = trace_labels((raster <= threshold_min).astype(np.int32), transform)
     return traced.get(1, shapely.MultiPolygon())
@@ -113,7 +116,7 @@ def _nested(
     )
     rows = []
     for t in sorted(thresholds_min):
-        geom = _polygons(raster, transform, t)
+        geom: BaseGeometry = _polygons(raster, transform, t)
         if clip_m is not None and not geom.is_empty:
             geom = shapely.intersection(geom, clip_m)
         rows.append(
@@ -130,7 +133,7 @@ def _nested(
 
 def isochrones(
     net: Network,
-    facilities: Any,
+    facilities: gpd.GeoDataFrame | gpd.GeoSeries | tuple[ArrayLike, ArrayLike],
     thresholds_min: Sequence[float] = ISOCHRONES_MIN,
     *,
     per_facility: bool = False,

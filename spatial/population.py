@@ -42,6 +42,7 @@ from spatial.census import CENSUS_DATE, CENSUS_SOURCE, county_totals
 from spatial.counties import county_index
 from spatial.errors import InputFileError, OptionError
 from spatial.facilities import county_seats
+from spatial.network import Network
 from spatial.regions import Region, resolve
 from spatial.settings import CELL_M_RANGE, GRID_M
 
@@ -309,7 +310,7 @@ def _seat_distance(lay: _Layout, seats: pd.DataFrame) -> tuple[np.ndarray, list[
     return dist, [int(lay.adcodes[i]) for i in no_seat]
 
 
-def road_rasters(network: Any, crs: str, transform: Affine, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+def road_rasters(network: Network, crs: str, transform: Affine, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """Road metres per cell weighted for urban and for rural settlement, each smoothed (ROAD_SMOOTH_M).
 
     Each road (one direction of a two-way pair) is sampled every half cell along the straight line
@@ -349,7 +350,7 @@ def road_rasters(network: Any, crs: str, transform: Affine, shape: tuple[int, in
     return urban, rural
 
 
-def dasymetric(lay: _Layout, totals: pd.DataFrame, seats: pd.DataFrame, network: Any | None
+def dasymetric(lay: _Layout, totals: pd.DataFrame, seats: pd.DataFrame, network: Network | None
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
     """Persons, urban persons and 60+ persons per layout cell, keeping each county's census totals exactly."""
     n = len(lay.adcodes)
@@ -383,7 +384,7 @@ def dasymetric(lay: _Layout, totals: pd.DataFrame, seats: pd.DataFrame, network:
     return pop, urban, pop * share60_c[cid], no_seat
 
 
-def from_census(region: Any, *, network: Any | None = None, cell_m: float = GRID_M,
+def from_census(region: Region | str | int, *, network: Network | None = None, cell_m: float = GRID_M,
                 seats: pd.DataFrame | None = None) -> PopulationGrid:
     """A dasymetric 2020-census population surface of a region on a cell_m-metre grid (persons per cell).
 
@@ -470,7 +471,7 @@ def native_cell_m(path: Path | str) -> float | None:
     return _cell_tag(value)
 
 
-def read_geotiff(path: Path | str, region: Any, *, cell_m: float | None = None) -> PopulationGrid:
+def read_geotiff(path: Path | str, region: Region | str | int, *, cell_m: float | None = None) -> PopulationGrid:
     """A population GeoTIFF (persons per pixel, any CRS) warped onto the region's grid, total kept.
 
     The raster is read over the region's bounds, converted to persons per m², warped area-weighted
@@ -508,7 +509,7 @@ def read_geotiff(path: Path | str, region: Any, *, cell_m: float | None = None) 
     return _warp(path, reg, region, values, area, src_transform, src_crs, tags, names, ours, bands, cell_m)
 
 
-def check_geotiff(path: Path | str, region: Any) -> None:
+def check_geotiff(path: Path | str, region: Region | str | int) -> None:
     """Check a population GeoTIFF without reading its pixels: it opens, has a CRS, overlaps the region, fits."""
     path = Path(path)
     reg = _resolve(region)
@@ -524,7 +525,7 @@ def check_geotiff(path: Path | str, region: Any) -> None:
                              "a population raster such as a WorldPop or GHS-POP .tif") from None
 
 
-def _read_window(path: Path, src: Any, reg: Region, region: Any, cell_m: float | None) -> tuple:
+def _read_window(path: Path, src: Any, reg: Region, region: Region | str | int, cell_m: float | None) -> tuple:
     """Band values (masked, float32) over the region's bounds and what describes them; refuses what cannot fit."""
     tags = src.tags()
     if cell_m is None:
@@ -535,7 +536,7 @@ def _read_window(path: Path, src: Any, reg: Region, region: Any, cell_m: float |
     return data, src.window_transform(win), src.crs, tags, names, ours, bands, float(cell_m)
 
 
-def _window(path: Path, src: Any, reg: Region, region: Any) -> tuple[Window, list[int], bool]:
+def _window(path: Path, src: Any, reg: Region, region: Region | str | int) -> tuple[Window, list[int], bool]:
     """The window over the region's bounds (plus a pixel), the bands to read, whether the file is ours."""
     if src.crs is None:
         raise InputFileError(f"{path}: the raster has no coordinate reference system; set one "
@@ -582,7 +583,7 @@ def _check_density(path: Path, values: np.ndarray, area_m2: np.ndarray) -> None:
             "value set?")
 
 
-def _warp(path: Path, reg: Region, region: Any, values: np.ndarray, area: np.ndarray, src_transform: Affine,
+def _warp(path: Path, reg: Region, region: Region | str | int, values: np.ndarray, area: np.ndarray, src_transform: Affine,
           src_crs: Any, tags: Mapping[str, str], names: list[str], ours: bool, bands: list[int],
           cell_m: float) -> PopulationGrid:
     """The checked persons (and urban, 60+ bands of our own files) warped onto the region grid, total kept."""

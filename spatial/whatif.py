@@ -14,6 +14,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import shapely
+from numpy.typing import ArrayLike
 
 from spatial import isochrones, traveltime
 from spatial.network import Network
@@ -39,8 +41,8 @@ def _tmin(t: float) -> str:
 def what_if(
     net: Network,
     cells: SiteCells,
-    lon: Any,
-    lat: Any,
+    lon: ArrayLike,
+    lat: ArrayLike,
     *,
     thresholds_min: Sequence[float] = ISOCHRONES_MIN,
     names: Sequence[str] | None = None,
@@ -104,7 +106,7 @@ def candidate_isochrones(
     sites: gpd.GeoDataFrame,
     *,
     thresholds_min: Sequence[float] = ISOCHRONES_MIN,
-    clip: Any = None,
+    clip: shapely.Geometry | None = None,
 ) -> gpd.GeoDataFrame:
     """Each candidate's own nested isochrones (WGS84; facility = row of ``sites``), from its bounded search."""
     names = [str(v) for v in sites["name"]] if "name" in sites.columns else None
