@@ -70,7 +70,7 @@ def check_candidates(
     order = {c: i for i, c in enumerate(CHECKS)}
     frame["status"] = ["rejected" if f else "ok" for f in failures]
     frame["reason"] = ["; ".join(text for _, text in sorted(f, key=lambda x: order[x[0]])) for f in failures]
-    frame["first_failure"] = [min((code for code, _ in f), key=order.get) if f else "" for f in failures]
+    frame["first_failure"] = [min((code for code, _ in f), key=lambda code: order[code]) if f else "" for f in failures]
     return frame
 
 

@@ -78,12 +78,12 @@ class CoverProblem:
         """Persons each candidate would newly cover on its own (float64, n)."""
         return self.open_matrix.T @ self.open_weight
 
-    def covered_with(self, sites: Sequence[int]) -> float:
+    def covered_with(self, sites: Sequence[int] | np.ndarray) -> float:
         """Persons covered with today's facilities plus the given candidate sites."""
-        sites = np.asarray(sites, dtype=np.int64)
-        if sites.size == 0:
+        idx = np.asarray(sites, dtype=np.int64)
+        if idx.size == 0:
             return self.covered_before
-        hit = np.asarray(self.open_matrix[:, sites].sum(axis=1)).ravel() > 0
+        hit = np.asarray(self.open_matrix[:, idx].sum(axis=1)).ravel() > 0
         return self.covered_before + float(self.open_weight[hit].sum())
 
 

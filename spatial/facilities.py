@@ -22,8 +22,9 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
-from spatial.coords import DATUMS, to_wgs84
+from spatial.coords import DATUMS, Datum, is_datum, to_wgs84
 from spatial import textfile
 from spatial.errors import InputFileError
 from spatial.network import Network
@@ -217,20 +218,24 @@ def _vector_frame(path: Path) -> pd.DataFrame:
     headers = list(gdf.columns)
     frame = pd.DataFrame({"source_row": np.arange(1, len(gdf) + 1)})
     problems = []
-    lon, lat = [], []
+    lon: list[float | None] = []
+    lat: list[float | None] = []
     for n, geom in zip(frame["source_row"], gdf.geometry):
         if geom is None or geom.is_empty:
             problems.append(f"feature {n}: has no geometry")
-            lon.append(None), lat.append(None)
-        elif geom.geom_type != "Point":
+            lon.append(None)
+            lat.append(None)
+        elif not isinstance(geom, shapely.Point):
             problems.append(f"feature {n}: is a {geom.geom_type}, expected a Point (one location per facility)")
-            lon.append(None), lat.append(None)
+            lon.append(None)
+            lat.append(None)
         else:
-            lon.append(geom.x), lat.append(geom.y)
+            lon.append(geom.x)
+            lat.append(geom.y)
     if problems:
         _fail(path, problems, fix="give every facility a point geometry")
     frame["lon"], frame["lat"] = lon, lat
-    columns = {"lon": "geometry", "lat": "geometry"}
+    columns: dict[str, str | None] = {"lon": "geometry", "lat": "geometry"}
     for field, names in {**TEXT_FIELDS, **NUMBER_FIELDS}.items():
         idx = _find(headers, names)
         frame[field] = gdf.iloc[:, idx].to_numpy() if idx is not None and headers[idx] != "geometry" else None
@@ -298,7 +303,7 @@ def _check_on_land(path: Path, word: str, names: list[str], lon: np.ndarray, lat
                                   "the coordinates and their datum (AMap/Tencent → gcj02, Baidu → bd09)")
 
 
-def _parse(path: Path, raw: pd.DataFrame, datum: str, bbox: tuple[float, float, float, float] | None,
+def _parse(path: Path, raw: pd.DataFrame, datum: Datum, bbox: tuple[float, float, float, float] | None,
            offshore_limit_m: float | None = MAX_OFFSHORE_M) -> gpd.GeoDataFrame:
     """Validate raw cells row by row and build the output frame; every problem names its row."""
     word = raw.attrs.get("row_word", "row")
@@ -354,7 +359,7 @@ def _parse(path: Path, raw: pd.DataFrame, datum: str, bbox: tuple[float, float, 
             fix = (f"longitude and latitude look swapped in every row: rename column {cols.get('lon')!r} to the "
                    f"latitude and {cols.get('lat')!r} to the longitude (China: longitude 73–135, latitude 3–54)")
         _fail(path, problems, fix=fix)
-    wlon, wlat = to_wgs84(lons, lats, datum)  # type: ignore[arg-type]
+    wlon, wlat = to_wgs84(lons, lats, datum)
     names = [_clean(v) if not _blank(v) else f"row {n}" for v, n in zip(raw["name"], raw["source_row"])]
     long_names = [f"{word} {n}, column {cols.get('name')!r}: a name of {len(v):,} characters (at most "
                   f"{MAX_NAME_CHARS})" for v, n in zip(names, raw["source_row"]) if len(v) > MAX_NAME_CHARS]
@@ -391,7 +396,7 @@ def read_facilities(path: str | Path, *, datum: str = "wgs84",
     and point) are refused: their capacities would count twice.
     """
     path = Path(path)
-    if datum not in DATUMS:
+    if not is_datum(datum):
         raise InputFileError(f"{path}: unknown datum {datum!r}; use one of {', '.join(DATUMS)} "
                              "(AMap/Tencent coordinates are gcj02, Baidu bd09, GPS/OSM wgs84)")
     if path.is_dir():

@@ -257,7 +257,7 @@ def floating_catchment(
     if isinstance(matrix, TravelMatrix):
         m = matrix.within(catchment_min)
     else:
-        m = TravelMatrix(sp.csr_matrix(matrix), float(np.inf)).within(catchment_min)
+        m = TravelMatrix(sp.csr_matrix(matrix), float(np.inf)).within(catchment_min)  # type: ignore[call-overload]  # scipy-stubs: csr_matrix() takes _spbase, not the public spmatrix/sparray
     pop = np.asarray(population, dtype=np.float64).ravel()
     sup = np.atleast_1d(np.asarray(supply, dtype=np.float64)).ravel()
     k, n = m.shape

@@ -135,14 +135,14 @@ def multistart_interchange(
     return best, moves
 
 
-def order_by_gain(a: sp.csc_array, w: np.ndarray, sites: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+def order_by_gain(a: sp.csc_array, w: np.ndarray, sites: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Order a fixed set of sites greedily: (sites, marginal persons of each given those before it)."""
-    sites = np.asarray(sites, dtype=np.int64)
-    if sites.size == 0:
-        return sites, np.zeros(0)
-    order, gains = lazy_greedy(a, w, k_max=sites.size, among=sites)
+    idx = np.asarray(sites, dtype=np.int64)
+    if idx.size == 0:
+        return idx, np.zeros(0)
+    order, gains = lazy_greedy(a, w, k_max=idx.size, among=idx)
     # Sites that add nobody (fully overlapped) are still chosen: list them last with gain 0.
-    rest = [int(s) for s in sites if int(s) not in set(order)]
+    rest = [int(s) for s in idx if int(s) not in set(order)]
     return np.array(order + rest, dtype=np.int64), np.array(gains + [0.0] * len(rest), dtype=np.float64)
 
 

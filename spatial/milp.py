@@ -95,6 +95,8 @@ def pass_cover_model(
     # Columns: x_j (binary, candidates) then y_g (continuous 0–1, cell groups).
     # Rows 0..m-1: y_g − Σ_j a_gj x_j ≤ 0; row m: Σ x_j = k (MCLP) or Σ w_g y_g ≥ need (cover).
     if maximise:
+        if k is None:
+            raise TypeError("pass_cover_model(maximise=True) needs k")
         extra_x, extra_y = np.ones((1, n)), np.zeros((1, m))
         cost = np.concatenate([np.zeros(n), w])
         # Σx ≤ k rather than = k: when fewer sites already reach everyone reachable, extra ones add nobody.
@@ -102,6 +104,8 @@ def pass_cover_model(
         row_hi = np.concatenate([np.zeros(m), [float(k)]])
         sense = highspy.ObjSense.kMaximize
     else:
+        if need is None:
+            raise TypeError("pass_cover_model(maximise=False) needs need")
         extra_x, extra_y = np.zeros((1, n)), w[None, :]
         cost = np.concatenate([np.ones(n), np.zeros(m)])
         row_lo = np.concatenate([np.full(m, -np.inf), [float(need)]])

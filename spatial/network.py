@@ -191,7 +191,8 @@ def assemble(
     # a two-way road is two opposite edges of equal time; directed if any edge lacks such a twin
     if directed:
         g = sp.csr_matrix((minutes, (tail, head)), shape=(n_kept, n_kept))
-        is_directed = bool((g != g.T).nnz > 0)
+        # scipy-stubs type sparse != sparse as bool; it is a sparse matrix of the differing entries
+        is_directed = bool((g != g.T).nnz > 0)  # type: ignore[attr-defined]
     else:
         is_directed = False
     n_comp_used = int((sizes > 0).sum())

@@ -71,10 +71,10 @@ class ReferralChain:
                 "name": list(self.point_names),
                 "adcode": self.point_county,
                 "county_hospital": h,
-                "county_hospital_name": np.where(h >= 0, hn[np.maximum(h, 0)] if hn.size else None, None),
+                "county_hospital_name": _name_at(hn, h),
                 "to_county_hospital_min": _nan_inf(self.to_county_min),
                 "tertiary": t,
-                "tertiary_name": np.where(t >= 0, tn[np.maximum(t, 0)] if tn.size else None, None),
+                "tertiary_name": _name_at(tn, t),
                 "county_hospital_to_tertiary_min": _nan_inf(self.second_leg_min),
                 "chain_min": _nan_inf(chain),
                 "direct_tertiary_min": _nan_inf(self.direct_tertiary_min),
@@ -161,6 +161,14 @@ class ReferralChain:
             "median_to_county_hospital_min": float(np.median(self.to_county_min[np.isfinite(self.to_county_min)]))
             if np.isfinite(self.to_county_min).any() else None,
         }
+
+
+def _name_at(names: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``names[index]`` as an object array, None where the index is −1 (no such hospital)."""
+    out = np.full(index.shape, None, dtype=object)
+    hit = index >= 0
+    out[hit] = names[index[hit]]
+    return out
 
 
 def _nan_inf(a: np.ndarray) -> np.ndarray:

@@ -102,7 +102,7 @@ def _check(problem: CoverProblem, method: str) -> None:
         raise HealthplanError(f"unknown siting method {method!r}: use one of {', '.join(METHODS)}")
 
 
-def _result(problem: CoverProblem, sites: Sequence[int], *, method: str, solve_s: float, **kw: Any) -> SitingResult:
+def _result(problem: CoverProblem, sites: Sequence[int] | np.ndarray, *, method: str, solve_s: float, **kw: Any) -> SitingResult:
     """Assemble a result: greedy order of the sites, their marginal gains, covered before/after."""
     order, gains = greedy.order_by_gain(problem.open_matrix, problem.open_weight, sites)
     if np.any(gains <= 0):  # a site that adds nobody given the others is not worth building: leave it out

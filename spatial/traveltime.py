@@ -341,7 +341,7 @@ def snap(
     dist_m, node = node_tree(net).query(np.column_stack([x, y]), workers=-1)
     dist_m = np.where(dist_m < _ON_NODE_M, 0.0, dist_m).astype(np.float64)
     access_min = dist_m * detour / (access_kmh * 1000.0 / 60.0)
-    return Snap(node=node.astype(np.int32), dist_m=dist_m, access_min=access_min)
+    return Snap(node=np.asarray(node).astype(np.int32), dist_m=dist_m, access_min=access_min)
 
 
 # --------------------------------------------------------------------------------------------------
