@@ -86,6 +86,11 @@ def _load(directory: Path) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
 
 
+def institutions(*, directory: Path = FACILITIES_DIR) -> gpd.GeoDataFrame:
+    """Every named institution of every plan (one row per CSV row; ``source_file`` says which CSV)."""
+    return _load(Path(directory)).copy()
+
+
 def _names(row: pd.Series) -> set[str]:
     """The name and aliases a row answers to."""
     return {row["name_zh"], *(a.strip() for a in str(row["aliases"]).split(ALIAS_SEP) if a.strip())}

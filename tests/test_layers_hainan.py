@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from layers import hainan13, hainan14
-from layers.institutions import institution, is_approximate, precision_km, read_institutions
+from layers.institutions import institution, institutions, is_approximate, precision_km, read_institutions
 from layers.schema import COLUMNS
 from spatial import regions
 from spatial.errors import InputFileError
@@ -128,6 +128,7 @@ def test_institution_lookup_by_alias_and_region():
     assert institution("乐城先行区")["name_zh"] == "海南博鳌乐城国际医疗旅游先行区"
     with pytest.raises(KeyError, match="no institution"):
         institution("不存在的医院", region="hainan")
+    assert set(institutions()["source_file"]) >= {"hainan_institutions.csv"}
 
 
 def test_read_institutions_rejects_bad_rows_with_file_row_and_column(tmp_path):
