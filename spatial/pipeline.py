@@ -618,7 +618,25 @@ class Pipeline:
         geometry: bool = True,
         with_candidate_isochrones: bool = True,
     ) -> Results:
-        """Run every stage the scenario asks for and assemble the results (with notices and provenance)."""
+        """Run every stage the scenario asks for and assemble the results (with notices and provenance).
+
+        Parameters
+        ----------
+        s : Scenario
+            The validated scenario.
+        plan : PlanInputs, optional
+            What the region's plans give (candidates, targets, emergency sites), from ``layers.inputs``.
+        progress : Progress
+            Hears what runs, with the share done (0–1; None when unknown).
+        geometry : bool
+            Trace gap polygons, isochrones and the travel-time surface (the slow, drawable part).
+        with_candidate_isochrones : bool
+            Trace each tested candidate's own isochrones.
+
+        Returns
+        -------
+        Results
+        """
         t0 = time.perf_counter()
         inputs = self.inputs(s, progress)
         progress("travel times to the facilities and to primary care", 0.3)
@@ -645,7 +663,21 @@ class Pipeline:
 
 
 def run(s: Scenario, plan: PlanInputs | None = None, *, progress: Progress = no_progress) -> Results:
-    """Run a scenario once with a fresh pipeline (what the CLI does)."""
+    """Run a scenario once with a fresh pipeline (what the CLI does).
+
+    Parameters
+    ----------
+    s : Scenario
+        The validated scenario.
+    plan : PlanInputs, optional
+        What the region's plans give, from ``layers.inputs``.
+    progress : Progress
+        Hears what runs, with the share done (0–1; None when unknown).
+
+    Returns
+    -------
+    Results
+    """
     return Pipeline().run(s, plan, progress=progress)
 
 
