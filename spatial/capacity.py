@@ -271,8 +271,22 @@ def facility_order(
 ) -> np.ndarray:
     """Facility indices in processing order (stable: ties keep the input order).
 
-    ``order``: "demand" (persons within the threshold, most first), "capacity" (largest first),
-    "given" (input order) or an array of one value per facility sorted ``ascending`` or descending.
+    Parameters
+    ----------
+    order : str or array-like
+        "demand" (persons within the threshold, most first), "capacity" (largest first), "given" (input
+        order) or an array of one value per facility, sorted ``ascending`` or descending.
+    demand : numpy.ndarray
+        Persons within the threshold of each facility.
+    capacity : numpy.ndarray
+        Persons each facility can serve.
+    ascending : bool
+        Sort an array ``order`` ascending (True) or descending (False).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 facility indices in processing order.
     """
     m = capacity.shape[0]
     if isinstance(order, str):
@@ -461,9 +475,33 @@ def capacity_coverage(
 ) -> CapacityCoverage:
     """Capacity-aware coverage of ``grid`` by ``facilities`` (WGS84 points) on ``net`` (see :func:`allocate`).
 
-    One bounded search per facility builds the cells × facilities minutes (``odmatrix``); pass
-    ``matrix`` to reuse one built with a limit ≥ ``threshold_min``.  ``weight``: the population column
-    (pop, urban, pop60).  Facility names come from the ``name`` column when present.
+    One bounded search per facility builds the cells × facilities minutes (``odmatrix``).
+
+    Parameters
+    ----------
+    net : Network
+        The road network.
+    grid : PopulationGrid
+        The populated cells.
+    facilities : geopandas.GeoDataFrame
+        Facility points (names from a ``name`` column when present).
+    capacity : array-like
+        Persons each facility can serve (≥ 0; ``inf`` = unlimited).
+    threshold_min : float
+        A facility serves only cells within this many minutes.
+    order, ascending : see :func:`facility_order`.
+    band_min : float
+        Width of the travel-time zones, minutes (0 = exact times).
+    weight : str
+        The population column to serve: pop, urban, rural or pop60.
+    access : traveltime.Snap, optional
+        The cells' snap, when already computed.
+    matrix : TravelMatrix, optional
+        A cells × facilities matrix built with a limit ≥ ``threshold_min``, to reuse.
+
+    Returns
+    -------
+    CapacityCoverage
     """
     if weight not in ("pop", "urban", "rural", "pop60"):
         raise HealthplanError(f"unknown population weight {weight!r}: use pop, urban, rural or pop60")
@@ -486,9 +524,22 @@ def capacity_coverage(
 def catchment_polygons(grid: PopulationGrid, result: CapacityCoverage, *, main_only: bool = False) -> gpd.GeoDataFrame:
     """Each facility's catchment — the cells it served — traced into polygons (WGS84) with its table row.
 
-    With ``main_only`` a cell counts only for the facility that served most of it, so catchments do
-    not overlap (a map of "who serves here"); otherwise a cell split in a partial zone belongs to the
-    catchment of every facility that served part of it.
+    Parameters
+    ----------
+    grid : PopulationGrid
+        The grid the coverage was computed on.
+    result : CapacityCoverage
+        The allocation.
+    main_only : bool
+        Count a cell only for the facility that served most of it, so catchments do not overlap (a map
+        of "who serves here"); otherwise a cell split in a partial zone belongs to the catchment of every
+        facility that served part of it.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        :meth:`CapacityCoverage.facilities` rows with their catchment polygons (None when a facility
+        served nobody); EPSG:4326.
     """
     table = result.facilities()
     alloc = result.allocation.tocsc()

@@ -95,7 +95,25 @@ def problem_from_minutes(
     threshold_min: float,
     names: Sequence[str] = (),
 ) -> CoverProblem:
-    """A coverage problem from cell persons, today's minutes per cell and a boolean coverage matrix."""
+    """A coverage problem from cell persons, today's minutes per cell and a boolean coverage matrix.
+
+    Parameters
+    ----------
+    weight : numpy.ndarray
+        Persons per cell (the chosen weight: all, urban, rural or 60+).
+    current_min : numpy.ndarray
+        Minutes from each cell to today's nearest facility (inf or NaN where unreachable).
+    cover : scipy sparse matrix
+        Cells × candidates; non-zero where the candidate is within ``threshold_min`` of the cell.
+    threshold_min : float
+        Cells within this many minutes today count as covered already.
+    names : sequence of str
+        Candidate names.
+
+    Returns
+    -------
+    CoverProblem
+    """
     weight = np.asarray(weight, dtype=np.float64)
     current_min = np.asarray(current_min, dtype=np.float64)
     covered0 = np.nan_to_num(current_min, nan=np.inf, posinf=np.inf) <= threshold_min

@@ -46,7 +46,20 @@ def _m_per_min(access_kmh: float) -> float:
 def tolerance_min(
     cell_m: float, *, detour: float = DETOUR_FACTOR, access_kmh: float = ACCESS_SPEED_KMH
 ) -> float:
-    """Largest minutes error of a raster surface of ``cell_m`` cells: the access leg over half a cell diagonal."""
+    """Largest minutes error of a raster surface of ``cell_m`` cells: the access leg over half a cell diagonal.
+
+    Parameters
+    ----------
+    cell_m : float
+        Raster cell size, metres.
+    detour, access_kmh : float
+        The access-leg model (circuity ≥ 1; speed in km/h).
+
+    Returns
+    -------
+    float
+        Minutes.
+    """
     return cell_m * np.sqrt(2.0) / 2.0 * detour / _m_per_min(access_kmh)
 
 
@@ -59,7 +72,33 @@ def surface(
     detour: float = DETOUR_FACTOR,
     access_kmh: float = ACCESS_SPEED_KMH,
 ) -> tuple[np.ndarray, Affine, float]:
-    """Minutes raster (float32, inf beyond ``limit_min``) over the area reachable within the limit; transform; cell_m."""
+    """Minutes raster (float32, inf beyond ``limit_min``) over the area reachable within the limit; transform; cell_m.
+
+    Each cell takes its nearest node's minutes plus the access leg from the cell centre to that node.
+
+    Parameters
+    ----------
+    net : Network
+        The road network.
+    per_node_min : numpy.ndarray
+        Minutes from each node to the nearest facility (``traveltime.node_minutes``).
+    limit_min : float
+        Minutes beyond which cells are ``inf``.
+    cell_m : float, optional
+        Cell size, metres; chosen from the reachable area (at least MIN_RASTER_CELL_M, about
+        MAX_RASTER_CELLS cells at most) when None.
+    detour, access_kmh : float
+        The access-leg model (circuity ≥ 1; speed in km/h).
+
+    Returns
+    -------
+    minutes : numpy.ndarray
+        float32 (rows, cols) minutes raster in the network's metric CRS.
+    transform : Affine
+        The raster's affine transform.
+    cell_m : float
+        The cell size used, metres.
+    """
     reached = np.flatnonzero(per_node_min <= limit_min)
     if reached.size == 0:
         return (
@@ -146,11 +185,34 @@ def isochrones(
 ) -> gpd.GeoDataFrame:
     """Nested polygons (WGS84) within each threshold (min) of the nearest facility (facility = -1), and/or per facility.
 
-    ``merged`` gives the area around the nearest of all facilities (facility = -1); ``per_facility`` adds
-    each facility's own polygons (facility = its row).
+    Polygons trace a minutes raster (:func:`surface`), so their edges are uncertain by ``tolerance_min``.
 
-    Columns: facility, name, threshold_min, cell_m (raster), tolerance_min (the raster's minutes error),
-    area_km2, geometry.  ``clip`` (WGS84, e.g. the region outline) trims sea and neighbours.
+    Parameters
+    ----------
+    net : Network
+        The road network.
+    facilities : GeoDataFrame, GeoSeries or (lon, lat)
+        Facility points (WGS84 degrees for a lon/lat pair).
+    thresholds_min : sequence of float
+        Thresholds, minutes.
+    per_facility : bool
+        Add each facility's own polygons (facility = its row).
+    merged : bool
+        Give the area around the nearest of all facilities (facility = -1).
+    names : sequence of str, optional
+        Facility names; taken from a frame's ``name`` (or ``name_zh``) column when None.
+    cell_m : float, optional
+        Raster cell size, metres (chosen from the area when None).
+    clip : shapely.Geometry, optional
+        WGS84 area to clip to (e.g. the region outline: trims sea and neighbours).
+    detour, access_kmh : float
+        The access-leg model (circuity ≥ 1; speed in km/h).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns facility, name, threshold_min, cell_m (raster, metres), tolerance_min (the raster's
+        minutes error), area_km2 (in the network's metric CRS), geometry; EPSG:4326.
     """
     fac_lon, fac_lat = traveltime.point_lonlat(facilities)
     if names is None and isinstance(facilities, gpd.GeoDataFrame):
@@ -189,6 +251,20 @@ def band_polygons(grid: PopulationGrid, minutes: np.ndarray, bands_min: Sequence
 
     Bands are those of ``spatial.coverage.bands`` (band i holds edges[i-1] < minutes ≤ edges[i]; unreachable
     cells fall in the last, open band), so the surface and the band table count the same persons.
+
+    Parameters
+    ----------
+    grid : PopulationGrid
+        The populated cells.
+    minutes : numpy.ndarray
+        Minutes from each cell to its nearest facility (inf or NaN where unreachable).
+    bands_min : sequence of float
+        Band edges, minutes.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per band present: band, from_min, to_min, population (persons), cells, geometry; EPSG:4326.
     """
     edges = check_bands(bands_min)
     minutes = np.nan_to_num(np.asarray(minutes, dtype=float), nan=np.inf, posinf=np.inf)

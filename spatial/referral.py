@@ -184,7 +184,20 @@ def _names(frame: gpd.GeoDataFrame, prefix: str) -> tuple[str, ...]:
 
 
 def point_counties(points: gpd.GeoDataFrame, counties: gpd.GeoDataFrame | None) -> np.ndarray:
-    """County adcode of each point: its ``adcode`` column, else the county polygon it falls in (−1 outside/unknown)."""
+    """County adcode of each point: its ``adcode`` column, else the county polygon it falls in (−1 outside/unknown).
+
+    Parameters
+    ----------
+    points : geopandas.GeoDataFrame
+        The points (any CRS).
+    counties : geopandas.GeoDataFrame or None
+        County polygons with ``adcode``; without them and without an ``adcode`` column every point is −1.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 adcode per point.
+    """
     if "adcode" in points.columns:
         return points["adcode"].fillna(-1).astype("int64").to_numpy()
     if counties is None:

@@ -585,6 +585,24 @@ def best_k(p: ScalingProblem, k: int, *, method: str = "exact", time_limit_s: fl
     """The ``k`` new sites (at most) that serve the most persons, capacity counted (today's facilities kept).
 
     Fewer than k come back when further sites would serve nobody more.
+
+    Parameters
+    ----------
+    p : ScalingProblem
+        Cells, facilities, candidates and capacities (:func:`scaling_problem`).
+    k : int
+        Most new sites (≥ 1).
+    method : str
+        "exact" (HiGHS MILP warm-started from greedy; greedy's answer stands when the solver does no
+        better) or "greedy".
+    time_limit_s : float
+        Solver time limit, seconds.
+    mip_rel_gap : float
+        Relative MIP gap at which HiGHS stops.
+
+    Returns
+    -------
+    ScalingResult
     """
     _check_method(method)
     if int(k) != k or k < 1:
@@ -610,6 +628,24 @@ def within_budget(p: ScalingProblem, budget: float, *, method: str = "exact", ti
 
     The greedy yardstick is the better of (a) sites by persons gained per unit cost while affordable
     and (b) the single best affordable site.
+
+    Parameters
+    ----------
+    p : ScalingProblem
+        Cells, facilities, candidates, capacities and candidate costs (:func:`scaling_problem`).
+    budget : float
+        Most total cost of the new sites (the candidates' cost unit; ≥ 0).
+    method : str
+        "exact" (HiGHS MILP warm-started from greedy; greedy's answer stands when the solver does no
+        better) or "greedy".
+    time_limit_s : float
+        Solver time limit, seconds.
+    mip_rel_gap : float
+        Relative MIP gap at which HiGHS stops.
+
+    Returns
+    -------
+    ScalingResult
     """
     _check_method(method)
     if not (np.isfinite(budget) and budget >= 0):
@@ -641,6 +677,24 @@ def fewest_sites(p: ScalingProblem, target_share: float, *, method: str = "exact
 
     When even every candidate together cannot reach the target, ``feasible`` is false and the result
     lists every site that adds anyone, in greedy order, with the share they reach.
+
+    Parameters
+    ----------
+    p : ScalingProblem
+        Cells, facilities, candidates and capacities (:func:`scaling_problem`).
+    target_share : float
+        Share of all persons to serve, in (0, 1].
+    method : str
+        "exact" (HiGHS MILP warm-started from greedy; greedy's answer stands when the solver does no
+        better) or "greedy".
+    time_limit_s : float
+        Solver time limit, seconds.
+    mip_rel_gap : float
+        Relative MIP gap at which HiGHS stops.
+
+    Returns
+    -------
+    ScalingResult
     """
     _check_method(method)
     if not 0.0 < target_share <= 1.0:
@@ -703,6 +757,42 @@ def scale_up(
     One bounded search per existing facility and per candidate (``odmatrix``); cells' minutes add
     their access legs.  The summary also carries ``served_after_sequential``: persons served with the
     chosen sites under AccessMod's facility-by-facility rule (``spatial.capacity``, default order).
+
+    Parameters
+    ----------
+    net : Network
+        The road network.
+    grid : PopulationGrid
+        The populated cells.
+    existing : geopandas.GeoDataFrame
+        Today's facilities (points).
+    existing_capacity : array-like
+        Persons each of today's facilities can serve (``inf`` = unlimited).
+    candidates : geopandas.GeoDataFrame
+        Candidate sites (points; names from a ``name`` column when present).
+    candidate_capacity : float or array-like
+        Persons each new site can serve (one value for all, or one per candidate).
+    threshold_min : float
+        A facility serves only cells within this many minutes.
+    k, target_share, budget : optional
+        The form: :func:`best_k`, :func:`fewest_sites` (share 0–1) or :func:`within_budget` (cost units).
+    candidate_cost : array-like, optional
+        Cost of each candidate (≥ 0); 1 each when omitted.
+    method : str
+        "exact" (HiGHS MILP warm-started from greedy; greedy's answer stands when the solver does no
+        better) or "greedy".
+    time_limit_s : float
+        Solver time limit, seconds.
+    mip_rel_gap : float
+        Relative MIP gap at which HiGHS stops.
+    weight : str
+        The population column to serve: pop, urban, rural or pop60.
+    access : traveltime.Snap, optional
+        The cells' snap, when already computed.
+
+    Returns
+    -------
+    ScalingResult
     """
     forms = [x is not None for x in (k, target_share, budget)]
     if sum(forms) != 1:

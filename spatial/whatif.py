@@ -62,6 +62,12 @@ def what_if(
         the largest.
     names : sequence of str, optional
         Candidate names for the tables.
+
+    Returns
+    -------
+    WhatIf
+        New persons per candidate (new_population_<T>min columns, with node, snap_m, access_min), all
+        together per threshold, and by county; plus the candidates' reach.
     """
     lon = np.atleast_1d(np.asarray(lon, dtype=np.float64))
     lat = np.atleast_1d(np.asarray(lat, dtype=np.float64))
@@ -108,6 +114,23 @@ def candidate_isochrones(
     thresholds_min: Sequence[float] = ISOCHRONES_MIN,
     clip: shapely.Geometry | None = None,
 ) -> gpd.GeoDataFrame:
-    """Each candidate's own nested isochrones (WGS84; facility = row of ``sites``), from its bounded search."""
+    """Each candidate's own nested isochrones (WGS84; facility = row of ``sites``), from its bounded search.
+
+    Parameters
+    ----------
+    net : Network
+        The road network.
+    sites : geopandas.GeoDataFrame
+        Candidate points (names from a ``name`` column).
+    thresholds_min : sequence of float
+        Thresholds, minutes.
+    clip : shapely.Geometry, optional
+        WGS84 area to clip to (e.g. the region outline).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As ``spatial.isochrones.isochrones`` with ``per_facility=True, merged=False``.
+    """
     names = [str(v) for v in sites["name"]] if "name" in sites.columns else None
     return isochrones.isochrones(net, sites, thresholds_min, per_facility=True, merged=False, names=names, clip=clip)
