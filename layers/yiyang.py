@@ -144,7 +144,7 @@ def counties() -> gpd.GeoDataFrame:
     return frame.set_index("plan_name", drop=False)
 
 
-def _row(layer: str, role: str, name_zh: str, name_en: str, geometry: Any, **extra: Any) -> dict[str, Any]:
+def _row(layer: str, role: str, name_zh: str, name_en: str, geometry: shapely.Geometry, **extra: Any) -> dict[str, Any]:
     """One feature dict of this plan in the layers.schema column set."""
     return feature(PLAN, layer, role, name_zh, name_en, geometry, **extra)
 
@@ -301,7 +301,7 @@ def chronic_disease_areas() -> gpd.GeoDataFrame:
                 "chronic-disease-candidate",
                 n,
                 str(cty.loc[n, "name_en"]),
-                cty.loc[n].geometry,
+                cty.geometry.loc[n],
                 clause=CHRONIC_CLAUSE,
                 location_source=f"county polygon; {_BOUNDARY_SOURCE}",
                 adcode=COUNTY[n],

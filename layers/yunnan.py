@@ -201,7 +201,7 @@ def _union(frame: gpd.GeoDataFrame, adcodes: list[int]) -> shapely.Geometry:
     return shapely.union_all(frame.loc[adcodes].geometry.values)
 
 
-def _row(layer: str, role: str, name_zh: str, name_en: str, geometry: Any, **extra: Any) -> dict[str, Any]:
+def _row(layer: str, role: str, name_zh: str, name_en: str, geometry: shapely.Geometry, **extra: Any) -> dict[str, Any]:
     """One feature dict of this plan in the layers.schema column set."""
     return feature(PLAN, layer, role, name_zh, name_en, geometry, **extra)
 
@@ -402,7 +402,7 @@ def health_city() -> gpd.GeoDataFrame:
     pref = prefectures()
     row = _row(
         "health-city", "health-city-medical-part", "云南国际医疗健康城", "Yunnan International Medical Health City",
-        pref.loc[PREFECTURE["昆明"]].geometry, members=["昆明市"], clause=HEALTH_CITY_CLAUSE,
+        pref.geometry.loc[PREFECTURE["昆明"]], members=["昆明市"], clause=HEALTH_CITY_CLAUSE,
         location_source=f"the 昆明 prefecture polygon: the plan places the medical part in 昆明 without a site; {_BOUNDARY_SOURCE}",
         geometry_approximate=True,
         note="the rehabilitation and wellness parts lie in 昆明周边州（市）, which the plan does not name",
