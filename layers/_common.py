@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import shapely
 from shapely.geometry import Point
 
 from layers.institutions import institution, placeholder_flags
@@ -22,7 +23,7 @@ def precision_km(location_source: str) -> float | None:
 
 
 def feature(
-    plan: str, layer: str, role: str, name_zh: str, name_en: str, geometry: Any, **extra: Any
+    plan: str, layer: str, role: str, name_zh: str, name_en: str, geometry: shapely.Geometry, **extra: Any
 ) -> dict[str, Any]:
     """One feature dict in the layers.schema column set; ``extra`` overrides defaults and adds columns."""
     row: dict[str, Any] = {

@@ -14,7 +14,7 @@ from typing import Any
 import geopandas as gpd
 from shapely.geometry import MultiPoint, Point
 
-from layers.institutions import institution, is_approximate, placeholder_flags, precision_km
+from layers.institutions import PlaceholderFlags, institution, is_approximate, placeholder_flags, precision_km
 from layers.schema import layer_frame
 
 PLAN = "hainan-13th"
@@ -158,10 +158,23 @@ def _point(name_zh: str) -> tuple[Point, str]:
     return Point(row["lon"], row["lat"]), str(row["location_source"])
 
 
-def _flags(name_zh: str) -> dict[str, object]:
+class _Flags(PlaceholderFlags):
+    """What a named institution's point brings to a feature."""
+
+    geometry_approximate: bool
+    precision_km: float | None  # stated precision of the coordinate, None when not stated
+
+
+def _flags(name_zh: str) -> _Flags:
     """geometry_approximate, precision_km and the placeholder flag/reason of a named institution."""
     row = institution(name_zh, region="hainan")
     return {"geometry_approximate": is_approximate(row), "precision_km": precision_km(row), **placeholder_flags(row)}
+
+
+def _worst_precision_km(members: list[str]) -> float | None:
+    """The largest stated precision (km) of the members' points; None when a member states none."""
+    stated = [_flags(m)["precision_km"] for m in members]
+    return None if any(p is None for p in stated) else max(p for p in stated if p is not None)
 
 
 def _members_placeholder(members: list[str]) -> dict[str, object]:
@@ -199,7 +212,7 @@ def four_clusters() -> gpd.GeoDataFrame:
             "location_source": "MultiPoint of the member institutions' approximate points (precision per member in "
                                "data/facilities/hainan_institutions.csv); the first member is the lead/centre",
             "geometry_approximate": any(_flags(m)["geometry_approximate"] for m in members),
-            "precision_km": max(_flags(m)["precision_km"] for m in members), "centre": c["centre"], "lead": members[0],
+            "precision_km": _worst_precision_km(members), "centre": c["centre"], "lead": members[0],
             **_members_placeholder(members),
             "projects": BOAO_PROJECTS if c["centre"] == "琼海市" else [],
             "geometry": MultiPoint(points),

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import shapely
 from shapely.geometry import Point
 
-from layers.institutions import institution, is_approximate, placeholder_flags, precision_km
+from layers.institutions import PlaceholderFlags, institution, is_approximate, placeholder_flags, precision_km
 from layers.schema import layer_frame
 from spatial import facilities, regions
 from spatial.errors import InputFileError
@@ -131,7 +131,7 @@ def _approx(name_zh: str) -> bool:
     return is_approximate(institution(name_zh, region="hainan"))
 
 
-def _placeholder(name_zh: str) -> dict[str, object]:
+def _placeholder(name_zh: str) -> PlaceholderFlags:
     """placeholder and placeholder_reason of a named institution (layers.institutions.PLACEHOLDER_RULE)."""
     return placeholder_flags(institution(name_zh, region="hainan"))
 
@@ -149,13 +149,14 @@ def _seat_stand_ins() -> gpd.GeoDataFrame:
 
 def county_seat(name_zh: str) -> tuple[Point, str]:
     """WGS84 point and location_source of a county-level unit's seat (data/facilities/county_seats.csv)."""
-    adcode = int(counties().set_index("name_zh").loc[name_zh, "adcode"])
+    adcode = int(counties().set_index("name_zh")["adcode"].loc[name_zh])
     hit = _seat_stand_ins()
     hit = hit[hit["adcode"] == adcode]
     if len(hit) != 1:
         raise InputFileError(f"{FACILITIES_DIR / 'county_seats.csv'}: expected one seat for {name_zh} ({adcode}), "
                              f"found {len(hit)}; rebuild it with `python scripts/build_county_seats.py`")
-    return hit.geometry.iloc[0], f"county seat from data/facilities/county_seats.csv: {hit['location_source'].iloc[0]}"
+    seat = cast(Point, hit.geometry.iloc[0])  # the county-seat table holds points
+    return seat, f"county seat from data/facilities/county_seats.csv: {hit['location_source'].iloc[0]}"
 
 
 def _base(layer: str, role: str, name_zh: str, name_en: str, members: list[str], clause: str,
@@ -313,7 +314,7 @@ def port_cities() -> gpd.GeoDataFrame:
                          f"{PORT_COUNT - len(PORTS)} are unnamed"}  # fmt: skip
         if where in units.index:
             rows.append(_base("port-cities", "port-city", where, str(units.loc[where, "name_en"]), [where], PORT_CLAUSE,
-                              _UNION_SOURCE.replace("member counties'", "city's"), False, units.loc[where, "geometry"],
+                              _UNION_SOURCE.replace("member counties'", "city's"), False, units.geometry.loc[where],
                               institution="", **extra))
         else:
             rows.append(_institution_feature("port-cities", "port-city", where, where, PORT_CLAUSE, **extra))
@@ -342,7 +343,7 @@ def tcm_projects() -> gpd.GeoDataFrame:
     rows = []
     for written, role, where, clause in TCM_PROJECTS:
         if where in units.index:
-            rows.append(_seat_feature("tcm-projects", role, written, f"{written} ({units.loc[where, 'name_en']})",
+            rows.append(_seat_feature("tcm-projects", role, written, f"{written} ({units['name_en'].loc[where]})",
                                       where, clause))
         else:
             rows.append(_institution_feature("tcm-projects", role, written, where, clause))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import TypedDict
 
 import geopandas as gpd
 import pandas as pd
@@ -44,7 +45,7 @@ def read_institutions(path: Path) -> gpd.GeoDataFrame:
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         raise InputFileError(f"{path}: missing column(s) {missing}; every institutions CSV needs {list(REQUIRED)}")
-    for i, row in frame.iterrows():
+    for i, (_, row) in enumerate(frame.iterrows()):
         where = f"{path}, row {i + 2}"  # 1-based with the header as row 1, as a spreadsheet shows it
         if not str(row["name_zh"]).strip():
             raise InputFileError(f"{where}, column name_zh: empty name; give the institution's Chinese name")
@@ -69,7 +70,7 @@ def read_institutions(path: Path) -> gpd.GeoDataFrame:
             frame[col] = ""
     bad = frame["placeholder"] & (frame["placeholder_reason"].astype(str).str.strip() == "")
     if bad.any():
-        raise InputFileError(f"{path}, row {int(bad.idxmax()) + 2}, column placeholder_reason: empty for a placeholder; "
+        raise InputFileError(f"{path}, row {int(bad.to_numpy().argmax()) + 2}, column placeholder_reason: empty for a placeholder; "
                              "say why the site is unknown")
     frame["source_file"] = path.name
     return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")
@@ -126,7 +127,8 @@ def institution(name_zh: str, *, region: str | None = None, directory: Path = FA
 
 def precision_km(row: pd.Series) -> float | None:
     """Stated precision of an institution's coordinate in km (``precision_m`` column, else "precision ≈ N km" text)."""
-    value = pd.to_numeric(row.get("precision_m", None), errors="coerce")
+    raw = row.get("precision_m")
+    value = pd.to_numeric(raw, errors="coerce") if raw is not None else None
     if value is not None and not pd.isna(value):
         return float(value) / 1000.0
     found = [float(v) for v in _PRECISION.findall(str(row.get("location_source", "")))]
@@ -138,7 +140,14 @@ def is_placeholder(row: pd.Series) -> bool:
     return str(row.get("placeholder", "")).strip().lower() in _TRUE
 
 
-def placeholder_flags(row: pd.Series) -> dict[str, object]:
+class PlaceholderFlags(TypedDict):
+    """The placeholder attributes of a layer feature (see PLACEHOLDER_RULE)."""
+
+    placeholder: bool
+    placeholder_reason: str
+
+
+def placeholder_flags(row: pd.Series) -> PlaceholderFlags:
     """The ``placeholder`` and ``placeholder_reason`` attributes a layer feature built from ``row`` carries."""
     flag = is_placeholder(row)
     return {"placeholder": flag, "placeholder_reason": str(row.get("placeholder_reason", "")) if flag else ""}

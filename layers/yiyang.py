@@ -144,7 +144,7 @@ def counties() -> gpd.GeoDataFrame:
     return frame.set_index("plan_name", drop=False)
 
 
-def _row(layer: str, role: str, name_zh: str, name_en: str, geometry: Any, **extra: Any) -> dict[str, Any]:
+def _row(layer: str, role: str, name_zh: str, name_en: str, geometry: shapely.Geometry, **extra: Any) -> dict[str, Any]:
     """One feature dict of this plan in the layers.schema column set."""
     return feature(PLAN, layer, role, name_zh, name_en, geometry, **extra)
 
@@ -268,8 +268,7 @@ def _placeholder_point(area: str) -> tuple[float, float, str]:
     (the placeholder rule of layers.institutions), or the approximate point of a management area (no seat exists)."""
     if area in COUNTY:
         seats = pd.read_csv(FACILITIES_DIR / "county_seats.csv", encoding="utf-8-sig").set_index("adcode")
-        seat = seats.loc[COUNTY[area]]
-        return float(seat["lon"]), float(seat["lat"]), f"the seat of {area} (data/facilities/county_seats.csv)"
+        return float(seats["lon"].loc[COUNTY[area]]), float(seats["lat"].loc[COUNTY[area]]), f"the seat of {area} (data/facilities/county_seats.csv)"
     lon, lat = MANAGEMENT[area][1:3]
     return lon, lat, f"the approximate point of the management area {area} ({MANAGEMENT[area][4]})"
 
@@ -302,7 +301,7 @@ def chronic_disease_areas() -> gpd.GeoDataFrame:
                 "chronic-disease-candidate",
                 n,
                 str(cty.loc[n, "name_en"]),
-                cty.loc[n].geometry,
+                cty.geometry.loc[n],
                 clause=CHRONIC_CLAUSE,
                 location_source=f"county polygon; {_BOUNDARY_SOURCE}",
                 adcode=COUNTY[n],

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import shapely
 from shapely.geometry import LineString, MultiLineString, Point
 
@@ -44,7 +43,7 @@ PREFECTURE: dict[str, int] = {
     "大理": 532900, "德宏": 533100, "怒江": 533300, "迪庆": 533400,
 }  # fmt: skip
 
-CORE = {
+CORE: dict[str, Any] = {
     "name_zh": "滇中大健康产业示范区",
     "name_en": "Central Yunnan health industry demonstration zone (the one core)",
     "members": ("昆明", "玉溪", "楚雄"),
@@ -202,7 +201,7 @@ def _union(frame: gpd.GeoDataFrame, adcodes: list[int]) -> shapely.Geometry:
     return shapely.union_all(frame.loc[adcodes].geometry.values)
 
 
-def _row(layer: str, role: str, name_zh: str, name_en: str, geometry: Any, **extra: Any) -> dict[str, Any]:
+def _row(layer: str, role: str, name_zh: str, name_en: str, geometry: shapely.Geometry, **extra: Any) -> dict[str, Any]:
     """One feature dict of this plan in the layers.schema column set."""
     return feature(PLAN, layer, role, name_zh, name_en, geometry, **extra)
 
@@ -254,16 +253,16 @@ def border_counties() -> gpd.GeoDataFrame:
         _row(
             "border-counties",
             "border-county",
-            r.name_zh,
-            r.name_en,
-            r.geometry,
+            r["name_zh"],
+            r["name_en"],
+            r["geometry"],
             clause=BORDER_CLAUSE,
             location_source=f"county polygon; {_BOUNDARY_SOURCE}",
-            adcode=int(r.adcode),
-            prefecture=pref.loc[int(r.parent_adcode), "name_zh"],
+            adcode=int(r["adcode"]),
+            prefecture=pref["name_zh"].loc[int(r["parent_adcode"])],
             border_order=i + 1,
         )
-        for i, r in enumerate(ordered.itertuples())
+        for i, r in enumerate(ordered.to_dict("records"))
     ]
     return layer_frame(rows)
 
@@ -275,11 +274,11 @@ def _border_order(border: gpd.GeoDataFrame) -> list[int]:
     # Cut the closed ring in the north-east (昭通, far from any national border) so positions are linear.
     cut = exterior.project(Point(104.5, 28.2))
     length = exterior.length
-    positions = {}
+    positions: dict[int, float] = {}
     for adcode, geom in zip(border.index, border.geometry, strict=True):
         touching = geom.boundary.intersection(exterior.buffer(1e-4))
         positions[adcode] = (exterior.project(touching.centroid) - cut) % length
-    order = sorted(positions, key=positions.get)
+    order = sorted(positions, key=lambda adcode: positions[adcode])
     # Start in the north-west whichever way the ring runs.
     first, last = border.loc[order[0]].geometry.centroid, border.loc[order[-1]].geometry.centroid
     return order if first.x < last.x else order[::-1]
@@ -339,15 +338,15 @@ def four_belts_area() -> gpd.GeoDataFrame:
     crs = metric_crs(*outline.bounds)
     border = border_counties()
     rows = []
-    for r in lines.itertuples():
-        if r.buffer_km > 0:
-            metric = gpd.GeoSeries([r.geometry], crs="EPSG:4326").to_crs(crs)
-            area = metric.buffer(r.buffer_km * 1000.0, quad_segs=8).to_crs("EPSG:4326").iloc[0]
+    for r in lines.to_dict("records"):
+        if r["buffer_km"] > 0:
+            metric = gpd.GeoSeries([r["geometry"]], crs="EPSG:4326").to_crs(crs)
+            area = metric.buffer(r["buffer_km"] * 1000.0, quad_segs=8).to_crs("EPSG:4326").iloc[0]
             geom = area.intersection(outline)
             source = (
-                f"the belt's line buffered by {r.buffer_km:g} km (Albers metric CRS) and clipped to Yunnan"
+                f"the belt's line buffered by {r['buffer_km']:g} km (Albers metric CRS) and clipped to Yunnan"
             )
-            members = list(r.members)
+            members = list(r["members"])
             approximate = True
         else:
             geom = shapely.union_all(border.geometry.values)
@@ -358,15 +357,15 @@ def four_belts_area() -> gpd.GeoDataFrame:
             _row(
                 "four-belts-area",
                 "belt-area",
-                r.name_zh,
-                r.name_en,
+                r["name_zh"],
+                r["name_en"],
                 geom,
                 members=members,
-                clause=r.clause,
+                clause=r["clause"],
                 location_source=source,
                 geometry_approximate=approximate,
-                belt_no=r.belt_no,
-                buffer_km=r.buffer_km,
+                belt_no=r["belt_no"],
+                buffer_km=r["buffer_km"],
             )
         )
     return layer_frame(rows)
@@ -403,7 +402,7 @@ def health_city() -> gpd.GeoDataFrame:
     pref = prefectures()
     row = _row(
         "health-city", "health-city-medical-part", "云南国际医疗健康城", "Yunnan International Medical Health City",
-        pref.loc[PREFECTURE["昆明"]].geometry, members=["昆明市"], clause=HEALTH_CITY_CLAUSE,
+        pref.geometry.loc[PREFECTURE["昆明"]], members=["昆明市"], clause=HEALTH_CITY_CLAUSE,
         location_source=f"the 昆明 prefecture polygon: the plan places the medical part in 昆明 without a site; {_BOUNDARY_SOURCE}",
         geometry_approximate=True,
         note="the rehabilitation and wellness parts lie in 昆明周边州（市）, which the plan does not name",
@@ -422,17 +421,3 @@ LAYERS: dict[str, Callable[[], gpd.GeoDataFrame]] = {
     "border-counties": border_counties,
     "medical-centres": medical_centres,
 }
-
-
-def anchor_points() -> gpd.GeoDataFrame:
-    """The belts' anchor places as points (name_zh, adcode of the unit containing it, location_source)."""
-    names = list(ANCHORS)
-    return gpd.GeoDataFrame(
-        {
-            "name_zh": names,
-            "adcode": [ANCHORS[n][2] for n in names],
-            "location_source": [ANCHORS[n][3] for n in names],
-        },
-        geometry=gpd.points_from_xy(np.array([ANCHORS[n][0] for n in names]), [ANCHORS[n][1] for n in names]),
-        crs="EPSG:4326",
-    )

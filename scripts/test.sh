@@ -28,4 +28,6 @@ echo "installing healthplan with its test dependencies (pip; a few minutes on a 
 "$PYTHON" -m pip install --quiet --progress-bar off -e ".[dev]"
 echo "compiling the travel-time kernels if this machine has none yet" >&2
 "$PYTHON" -c "from spatial.traveltime import prepare_kernels; prepare_kernels(lambda m, f=None: print(m))"
+echo "type-checking spatial/ and layers/ (mypy)" >&2
+"$PYTHON" -m mypy  # [tool.mypy] in pyproject.toml; set -e stops here on a type error
 exec "$PYTHON" -m pytest "$@"

@@ -305,14 +305,14 @@ def run_scaling(
     names = [str(n) for n in usable["name"]]
     problem = scl.scaling_problem(existing, cand, grid.pop, existing_capacity.persons, usable["capacity_persons"],
                                   threshold_min=threshold_min, candidate_cost=usable["cost"], names=names)
-    kw = {"method": opts.method, "time_limit_s": opts.time_limit_s}
     if opts.k:
-        result = scl.best_k(problem, opts.k, **kw)
+        result = scl.best_k(problem, opts.k, method=opts.method, time_limit_s=opts.time_limit_s)
         result.extra["k"] = int(opts.k)
     elif opts.target_share is not None:
-        result = scl.fewest_sites(problem, opts.target_share, **kw)
+        result = scl.fewest_sites(problem, opts.target_share, method=opts.method, time_limit_s=opts.time_limit_s)
     else:
-        result = scl.within_budget(problem, float(opts.budget or 0.0), **kw)
+        result = scl.within_budget(problem, float(opts.budget or 0.0), method=opts.method,
+                                   time_limit_s=opts.time_limit_s)
     # AccessMod's facility-by-facility rule with the chosen sites, beside the best assignment
     cols = sp.hstack([existing.within(threshold_min), cand.within(threshold_min)[:, result.chosen]], format="csr")
     caps = np.r_[existing_capacity.persons, usable["capacity_persons"].to_numpy()[result.chosen]]

@@ -35,8 +35,23 @@ def check_candidates(
 ) -> gpd.GeoDataFrame:
     """Snap candidates and mark each ok or rejected, with every failed check (``CHECKS``) and its reason.
 
-    Adds node, snap_m (metres to the nearest road node), access_min, status ("ok" | "rejected"),
-    reason (all failures, readable) and first_failure (the first of ``CHECKS`` it failed, "" if ok).
+    Parameters
+    ----------
+    net : Network
+        The road network.
+    candidates : geopandas.GeoDataFrame
+        Candidate points (any CRS; at most MAX_CANDIDATES).
+    region : Region, optional
+        When given, candidates must lie on land and inside its outline.
+    max_road_m : float
+        Candidates farther than this from their nearest road node are rejected, metres.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The candidates (EPSG:4326) with node, snap_m (metres to the nearest road node), access_min,
+        status ("ok" | "rejected"), reason (all failures, readable) and first_failure (the first of
+        ``CHECKS`` it failed, "" if ok).
     """
     if len(candidates) > MAX_CANDIDATES:
         raise HealthplanError(
@@ -70,7 +85,7 @@ def check_candidates(
     order = {c: i for i, c in enumerate(CHECKS)}
     frame["status"] = ["rejected" if f else "ok" for f in failures]
     frame["reason"] = ["; ".join(text for _, text in sorted(f, key=lambda x: order[x[0]])) for f in failures]
-    frame["first_failure"] = [min((code for code, _ in f), key=order.get) if f else "" for f in failures]
+    frame["first_failure"] = [min((code for code, _ in f), key=lambda code: order[code]) if f else "" for f in failures]
     return frame
 
 
@@ -99,7 +114,25 @@ def from_gaps(
 
     Blocks are sized so the gaps split into about ``n`` pieces; each block's candidate is the centre of
     its populated cell nearest to the block's population-weighted centre — a real cell on land, never a
-    point in the sea between two coasts.  Columns: name, gap_population (persons in the block), source.
+    point in the sea between two coasts.
+
+    Parameters
+    ----------
+    grid : PopulationGrid
+        The populated cells.
+    current_min : numpy.ndarray
+        Minutes from each cell to today's nearest facility (inf or NaN where unreachable).
+    threshold_min : float
+        Cells beyond this many minutes are gap cells.
+    n : int
+        Most candidates (1 … MAX_CANDIDATES).
+    weight : str
+        Whom to count: pop, urban, rural or pop60.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns name, gap_population (persons in the block), source ("gaps"); points in EPSG:4326.
     """
     if isinstance(n, bool) or int(n) != n or not 1 <= n <= MAX_CANDIDATES:
         raise HealthplanError(f"the number of gap candidates must be a whole number in 1…{MAX_CANDIDATES}, got {n!r}")
@@ -137,7 +170,22 @@ def from_seats(region: Region) -> gpd.GeoDataFrame:
 
 
 def from_file(path: str, *, datum: str = "wgs84") -> gpd.GeoDataFrame:
-    """A user's candidate sites (CSV/Excel/GeoJSON/GPKG, read as facilities are) with ``source`` = the file."""
+    """A user's candidate sites (CSV/Excel/GeoJSON/GPKG, read as facilities are) with ``source`` = the file.
+
+    Candidates at sea are kept (and reported by :func:`check_candidates`), not refused.
+
+    Parameters
+    ----------
+    path : str
+        The file.
+    datum : str
+        Datum of its coordinates: "wgs84", "gcj02" (AMap/Tencent) or "bd09" (Baidu).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The sites in WGS84 (columns as ``facilities.read_facilities`` gives them) with ``source``.
+    """
     # candidates at sea are kept and reported (check_candidates), not refused; the cap bites before any check
     frame = facilities.read_facilities(path, datum=datum, offshore_limit_m=None, max_rows=MAX_CANDIDATES,
                                        what="candidate sites")

@@ -91,16 +91,6 @@ def capacity_persons(units: ArrayLike, persons_per_unit: float, *, what: str = "
     return u * float(persons_per_unit)
 
 
-def capacity_from_column(frame: pd.DataFrame, column: str, persons_per_unit: float) -> np.ndarray:
-    """Persons each facility of ``frame`` can serve: its ``column`` (beds, doctors …) × ``persons_per_unit``."""
-    if column not in frame.columns:
-        raise HealthplanError(
-            f"the facility table has no column {column!r} (columns: {', '.join(map(str, frame.columns))}); "
-            "add it or state capacities in persons"
-        )
-    return capacity_persons(frame[column].to_numpy(dtype=np.float64), persons_per_unit, what=column)
-
-
 # --------------------------------------------------------------------------------------------------
 # Result
 
@@ -165,7 +155,7 @@ class CapacityCoverage:
             frame.insert(1, "adcode", np.asarray(self.county, dtype=np.int64))
         if self.names:
             names = np.asarray(self.names, dtype=object)
-            frame.insert(frame.columns.get_loc("facility") + 1, "facility_name", np.where(fac >= 0, names[fac], None))
+            frame.insert(list(frame.columns).index("facility") + 1, "facility_name", np.where(fac >= 0, names[fac], None))
         return frame
 
     def counties(self, counties: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -281,8 +271,22 @@ def facility_order(
 ) -> np.ndarray:
     """Facility indices in processing order (stable: ties keep the input order).
 
-    ``order``: "demand" (persons within the threshold, most first), "capacity" (largest first),
-    "given" (input order) or an array of one value per facility sorted ``ascending`` or descending.
+    Parameters
+    ----------
+    order : str or array-like
+        "demand" (persons within the threshold, most first), "capacity" (largest first), "given" (input
+        order) or an array of one value per facility, sorted ``ascending`` or descending.
+    demand : numpy.ndarray
+        Persons within the threshold of each facility.
+    capacity : numpy.ndarray
+        Persons each facility can serve.
+    ascending : bool
+        Sort an array ``order`` ascending (True) or descending (False).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 facility indices in processing order.
     """
     m = capacity.shape[0]
     if isinstance(order, str):
@@ -388,7 +392,7 @@ def allocate(
 
 def _within(m: sp.spmatrix | sp.sparray, threshold_min: float) -> sp.csr_matrix:
     """Entries ≤ threshold of any sparse matrix as CSR (stored zeros kept)."""
-    csr = sp.csr_matrix(m)
+    csr = sp.csr_matrix(m)  # type: ignore[call-overload]  # scipy-stubs: csr_matrix() takes _spbase, not the public spmatrix/sparray
     return TravelMatrix(csr, float(np.inf)).within(threshold_min)
 
 
@@ -471,9 +475,33 @@ def capacity_coverage(
 ) -> CapacityCoverage:
     """Capacity-aware coverage of ``grid`` by ``facilities`` (WGS84 points) on ``net`` (see :func:`allocate`).
 
-    One bounded search per facility builds the cells × facilities minutes (``odmatrix``); pass
-    ``matrix`` to reuse one built with a limit ≥ ``threshold_min``.  ``weight``: the population column
-    (pop, urban, pop60).  Facility names come from the ``name`` column when present.
+    One bounded search per facility builds the cells × facilities minutes (``odmatrix``).
+
+    Parameters
+    ----------
+    net : Network
+        The road network.
+    grid : PopulationGrid
+        The populated cells.
+    facilities : geopandas.GeoDataFrame
+        Facility points (names from a ``name`` column when present).
+    capacity : array-like
+        Persons each facility can serve (≥ 0; ``inf`` = unlimited).
+    threshold_min : float
+        A facility serves only cells within this many minutes.
+    order, ascending : see :func:`facility_order`.
+    band_min : float
+        Width of the travel-time zones, minutes (0 = exact times).
+    weight : str
+        The population column to serve: pop, urban, rural or pop60.
+    access : traveltime.Snap, optional
+        The cells' snap, when already computed.
+    matrix : TravelMatrix, optional
+        A cells × facilities matrix built with a limit ≥ ``threshold_min``, to reuse.
+
+    Returns
+    -------
+    CapacityCoverage
     """
     if weight not in ("pop", "urban", "rural", "pop60"):
         raise HealthplanError(f"unknown population weight {weight!r}: use pop, urban, rural or pop60")
@@ -496,9 +524,22 @@ def capacity_coverage(
 def catchment_polygons(grid: PopulationGrid, result: CapacityCoverage, *, main_only: bool = False) -> gpd.GeoDataFrame:
     """Each facility's catchment — the cells it served — traced into polygons (WGS84) with its table row.
 
-    With ``main_only`` a cell counts only for the facility that served most of it, so catchments do
-    not overlap (a map of "who serves here"); otherwise a cell split in a partial zone belongs to the
-    catchment of every facility that served part of it.
+    Parameters
+    ----------
+    grid : PopulationGrid
+        The grid the coverage was computed on.
+    result : CapacityCoverage
+        The allocation.
+    main_only : bool
+        Count a cell only for the facility that served most of it, so catchments do not overlap (a map
+        of "who serves here"); otherwise a cell split in a partial zone belongs to the catchment of every
+        facility that served part of it.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        :meth:`CapacityCoverage.facilities` rows with their catchment polygons (None when a facility
+        served nobody); EPSG:4326.
     """
     table = result.facilities()
     alloc = result.allocation.tocsc()
@@ -506,17 +547,19 @@ def catchment_polygons(grid: PopulationGrid, result: CapacityCoverage, *, main_o
     transform0 = Affine(*grid.transform)
     geoms = []
     for j in range(result.n_facilities):  # one small raster per facility (a loop over facilities, not cells)
+        cells: np.ndarray
         if main_only:
             cells = np.flatnonzero(result.facility == j)
         else:
             lo, hi = alloc.indptr[j], alloc.indptr[j + 1]
             cells = alloc.indices[lo:hi][alloc.data[lo:hi] > 0]
         geoms.append(_trace(rows_all[cells], cols_all[cells], transform0))
-    frame = gpd.GeoDataFrame(table, geometry=geoms, crs=grid.metric_crs)
+    # types-geopandas: a geometry list may hold None (a facility that served nobody has no catchment)
+    frame = gpd.GeoDataFrame(table, geometry=geoms, crs=grid.metric_crs)  # type: ignore[arg-type]
     return frame.to_crs("EPSG:4326")
 
 
-def _trace(rows: np.ndarray, cols: np.ndarray, transform: Affine) -> Any:
+def _trace(rows: np.ndarray, cols: np.ndarray, transform: Affine) -> shapely.Geometry | None:
     """Union of the grid cells (raster row/col) as one (multi)polygon in the grid's CRS; None when empty."""
     if rows.size == 0:
         return None

@@ -8,13 +8,18 @@ has no closed form, so ``gcj02_to_wgs84`` iterates the forward formula to a fixe
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeGuard
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 Datum = Literal["wgs84", "gcj02", "bd09"]
 DATUMS: tuple[str, ...] = ("wgs84", "gcj02", "bd09")
+
+
+def is_datum(name: str) -> TypeGuard[Datum]:
+    """True when ``name`` is one of DATUMS (so it can be passed to ``to_wgs84``/``from_wgs84``)."""
+    return name in DATUMS
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis used by the GCJ-02 formula (m)
 _EE = 0.00669342162296594323  # its first eccentricity squared

@@ -78,12 +78,12 @@ class CoverProblem:
         """Persons each candidate would newly cover on its own (float64, n)."""
         return self.open_matrix.T @ self.open_weight
 
-    def covered_with(self, sites: Sequence[int]) -> float:
+    def covered_with(self, sites: Sequence[int] | np.ndarray) -> float:
         """Persons covered with today's facilities plus the given candidate sites."""
-        sites = np.asarray(sites, dtype=np.int64)
-        if sites.size == 0:
+        idx = np.asarray(sites, dtype=np.int64)
+        if idx.size == 0:
             return self.covered_before
-        hit = np.asarray(self.open_matrix[:, sites].sum(axis=1)).ravel() > 0
+        hit = np.asarray(self.open_matrix[:, idx].sum(axis=1)).ravel() > 0
         return self.covered_before + float(self.open_weight[hit].sum())
 
 
@@ -95,7 +95,25 @@ def problem_from_minutes(
     threshold_min: float,
     names: Sequence[str] = (),
 ) -> CoverProblem:
-    """A coverage problem from cell persons, today's minutes per cell and a boolean coverage matrix."""
+    """A coverage problem from cell persons, today's minutes per cell and a boolean coverage matrix.
+
+    Parameters
+    ----------
+    weight : numpy.ndarray
+        Persons per cell (the chosen weight: all, urban, rural or 60+).
+    current_min : numpy.ndarray
+        Minutes from each cell to today's nearest facility (inf or NaN where unreachable).
+    cover : scipy sparse matrix
+        Cells × candidates; non-zero where the candidate is within ``threshold_min`` of the cell.
+    threshold_min : float
+        Cells within this many minutes today count as covered already.
+    names : sequence of str
+        Candidate names.
+
+    Returns
+    -------
+    CoverProblem
+    """
     weight = np.asarray(weight, dtype=np.float64)
     current_min = np.asarray(current_min, dtype=np.float64)
     covered0 = np.nan_to_num(current_min, nan=np.inf, posinf=np.inf) <= threshold_min

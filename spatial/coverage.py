@@ -91,13 +91,19 @@ def circle(
     grid : PopulationGrid
         Populated cells (persons per cell).
     minutes : numpy.ndarray
-        Minutes from each cell centre to its nearest facility (inf where unreachable).
+        Minutes from each cell centre to its nearest facility (inf or NaN where unreachable).
     threshold_min : float
         The circle's radius in minutes (60 for the 1-hour tertiary circle).
     metric : str
         Name recorded in the result.
     counties : pandas.DataFrame, optional
         adcode, name_zh, name_en of the region's counties, for the names in the rows.
+
+    Returns
+    -------
+    Coverage
+        Rows per county (population, covered persons, share 0–1) and totals (population_total,
+        covered_population, covered_share, threshold_min).
     """
     minutes = _check_minutes(grid, minutes)
     threshold = _check_threshold(threshold_min, "the threshold")
@@ -129,8 +135,22 @@ def health_circles(
 ) -> Coverage:
     """15分钟城市健康圈 / 30分钟乡村健康圈: urban persons covered within the urban threshold, rural within the rural one.
 
-    ``minutes`` are each cell's minutes to its nearest primary-care point; the cell's urban persons
-    (``grid.urban``) count at ``urban_threshold_min`` and its rural persons at ``rural_threshold_min``.
+    Parameters
+    ----------
+    grid : PopulationGrid
+        Populated cells; a cell's urban persons are ``grid.urban``, its rural persons the rest.
+    minutes : numpy.ndarray
+        Minutes from each cell to its nearest primary-care point (inf or NaN where unreachable).
+    urban_threshold_min, rural_threshold_min : float
+        Minutes within which the cell's urban and its rural persons count as covered (15 and 30).
+    counties : pandas.DataFrame, optional
+        adcode, name_zh, name_en of the region's counties, for the names in the rows.
+
+    Returns
+    -------
+    Coverage
+        Rows per county with persons, covered persons and shares (0–1) in total, urban and rural; the
+        same in the totals, with both thresholds.
     """
     minutes = _check_minutes(grid, minutes)
     t_urban = _check_threshold(urban_threshold_min, "the urban threshold")
@@ -189,7 +209,20 @@ def band_labels(bands_min: Sequence[float] = BANDS_MIN) -> list[str]:
 
 
 def band_of(minutes: np.ndarray, bands_min: Sequence[float]) -> np.ndarray:
-    """Band index of each minute value: band i holds edges[i-1] < minutes ≤ edges[i]; inf falls in the last band."""
+    """Band index of each minute value: band i holds edges[i-1] < minutes ≤ edges[i]; inf falls in the last band.
+
+    Parameters
+    ----------
+    minutes : numpy.ndarray
+        Minutes (inf where unreachable).
+    bands_min : sequence of float
+        Band edges in minutes, checked by :func:`check_bands`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Band index per value, 0 … len(bands_min).
+    """
     return np.searchsorted(np.asarray(check_bands(bands_min)), minutes, side="left")
 
 
@@ -215,7 +248,26 @@ def bands(
     bands_min: Sequence[float] = BANDS_MIN,
     counties: pd.DataFrame | None = None,
 ) -> Coverage:
-    """Persons by travel-time band (0–15, 15–30, 30–60, 60–90, > 90 min), weighted mean and 90th percentile minutes."""
+    """Persons by travel-time band (0–15, 15–30, 30–60, 60–90, > 90 min), weighted mean and 90th percentile minutes.
+
+    Parameters
+    ----------
+    grid : PopulationGrid
+        Populated cells (persons per cell).
+    minutes : numpy.ndarray
+        Minutes from each cell to its nearest facility (inf or NaN where unreachable; counted in the
+        last, open band).
+    bands_min : sequence of float
+        Band edges in minutes.
+    counties : pandas.DataFrame, optional
+        adcode, name_zh, name_en of the region's counties, for the names in the rows.
+
+    Returns
+    -------
+    Coverage
+        Rows per county: population, persons per band (:func:`band_labels`), unreachable persons,
+        person-weighted mean minutes of the reachable and the weighted 90th percentile; the same totals.
+    """
     minutes = _check_minutes(grid, minutes)
     edges = check_bands(bands_min)
     codes, inv = grid.by_county
@@ -255,9 +307,23 @@ def emergency_circle(
 ) -> Coverage:
     """10分钟紧急医学救援圈: minutes from each named site (e.g. a 4A+ scenic area) to its nearest destination.
 
-    ``destinations`` are emergency stations (or, as a stated stand-in, hospitals); ``sites`` carry a
-    ``name`` (or ``name_zh``) and optionally a ``county``.  Rows: name, lon, lat, snap_m, minutes,
-    within, nearest (row of the nearest destination, −1 if none).
+    Parameters
+    ----------
+    net : Network
+        The road network.
+    destinations : geopandas.GeoDataFrame
+        Emergency stations (or, as a stated stand-in, hospitals), points.
+    sites : geopandas.GeoDataFrame
+        The named sites (points) with ``name`` or ``name_zh`` and optionally ``county``.
+    threshold_min : float
+        The circle's radius in minutes (10).
+
+    Returns
+    -------
+    Coverage
+        One row per site: name, lon, lat (WGS84 degrees), snap_m (metres to the road), minutes, within,
+        nearest (row of the nearest destination, −1 if none); totals: sites, sites_within, share_within
+        (0–1), median_min, threshold_min.
     """
     threshold = _check_threshold(threshold_min, "the emergency threshold")
     site_lon, site_lat = traveltime.point_lonlat(sites)

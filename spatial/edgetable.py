@@ -14,7 +14,7 @@ import pandas as pd
 from pyproj import Geod
 
 from spatial import textfile
-from spatial.coords import DATUMS, to_wgs84
+from spatial.coords import DATUMS, is_datum, to_wgs84
 from spatial.errors import InputFileError
 from spatial.network import Network, assemble, file_identity, travel_minutes
 from spatial.settings import SPEED_RANGE_KMH
@@ -57,7 +57,7 @@ def _numbers(frame: pd.DataFrame, column: str, path: Path) -> np.ndarray:
     return values
 
 
-def _parse_xy_list(values, path: Path, column: str) -> np.ndarray:
+def _parse_xy_list(values: pd.Series, path: Path, column: str) -> np.ndarray:
     """Parse '[lon, lat]' strings into an (n, 2) float array; errors name the row."""
     out = np.empty((len(values), 2))
     for i, text in enumerate(values):
@@ -70,7 +70,7 @@ def _parse_xy_list(values, path: Path, column: str) -> np.ndarray:
     return out
 
 
-def _polylines(values, path: Path) -> list[np.ndarray]:
+def _polylines(values: pd.Series, path: Path) -> list[np.ndarray]:
     """'[[lon, lat], …]' strings → (k, 2) arrays of at least one point; errors name the row."""
     out = []
     for i, text in enumerate(values):
@@ -114,7 +114,7 @@ def from_edge_csv(
     for p in (nodes_csv, edges_csv):
         if not p.is_file():
             raise InputFileError(f"{p} not found")
-    if datum not in DATUMS:
+    if not is_datum(datum):
         raise InputFileError(f"{nodes_csv}: unknown datum {datum!r}; use one of {', '.join(DATUMS)}")
     lo, hi = SPEED_RANGE_KMH
     if speed_kmh is not None and not (np.isfinite(speed_kmh) and lo <= speed_kmh <= hi):

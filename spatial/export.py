@@ -128,6 +128,22 @@ def check_destination(path: str | Path, *, folder: bool,
     A folder that exists must be empty or hold only what healthplan wrote there (``foreign`` lists the
     rest): a whole folder is replaced, so ``--out ~/Documents`` must never be taken.  Writes and removes a
     probe file (``os.access`` says yes to root on a read-only file system) and wants MIN_FREE_BYTES free.
+
+    Parameters
+    ----------
+    path : str or Path
+        The folder or file to be written.
+    folder : bool
+        Whether ``path`` is a folder of results (else one file).
+    foreign : callable
+        Lists the entries of an existing folder that healthplan did not write.
+    option : str
+        The command-line option the path came from, for the messages.
+
+    Returns
+    -------
+    Path
+        ``path``.
     """
     path = Path(path)
     if not path.name or path.name in (".", ".."):
@@ -247,7 +263,21 @@ def _write_geojson_file(frame: gpd.GeoDataFrame, path: Path, provenance: Mapping
 
 
 def write_geojson(frame: gpd.GeoDataFrame, path: str | Path, *, provenance: Mapping[str, Any]) -> Path:
-    """Write an RFC 7946 GeoJSON file with a top-level ``provenance`` member (aside, then moved); returns the path."""
+    """Write an RFC 7946 GeoJSON file with a top-level ``provenance`` member (aside, then moved); returns the path.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        The layer (reprojected to WGS84 as RFC 7946 requires).
+    path : str or Path
+        The file to write.
+    provenance : mapping
+        Where the data came from and how it was computed (JSON-ready after ``jsonable``).
+
+    Returns
+    -------
+    Path
+    """
     path = Path(path)
     with _aside(path) as tmp:
         _write_geojson_file(frame, tmp, provenance)
@@ -266,20 +296,26 @@ def read_geojson(path: str | Path) -> gpd.GeoDataFrame:
     return frame
 
 
-def geojson_dict(frame: gpd.GeoDataFrame, *, provenance: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The frame as an RFC 7946 FeatureCollection dict (through the same GDAL writer)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "layer.geojson"
-        _write_geojson_file(frame, path, provenance)
-        return json.loads(path.read_text(encoding="utf-8"))
-
-
 # --------------------------------------------------------------------------------------------------
 # GeoPackage
 
 
 def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *, provenance: Mapping[str, Any]) -> Path:
-    """Write one GeoPackage table per layer (WGS84) plus a ``provenance`` table (aside, then moved)."""
+    """Write one GeoPackage table per layer (WGS84) plus a ``provenance`` table (aside, then moved).
+
+    Parameters
+    ----------
+    layers : mapping of str to geopandas.GeoDataFrame
+        Table name → layer; list-valued columns are stored as JSON text.
+    path : str or Path
+        The file to write.
+    provenance : mapping
+        Where the data came from and how it was computed (JSON-ready after ``jsonable``).
+
+    Returns
+    -------
+    Path
+    """
     path = Path(path)
     if PROVENANCE_TABLE in layers:
         raise OutputError(f"layer name {PROVENANCE_TABLE!r} is reserved for the provenance table")
@@ -308,7 +344,20 @@ def read_provenance_gpkg(path: str | Path) -> dict[str, Any]:
 
 
 def read_gpkg(path: str | Path, layer: str) -> gpd.GeoDataFrame:
-    """Read one layer of a GeoPackage written by ``write_gpkg``, restoring list columns and provenance."""
+    """Read one layer of a GeoPackage written by ``write_gpkg``, restoring list columns and provenance.
+
+    Parameters
+    ----------
+    path : str or Path
+        The GeoPackage.
+    layer : str
+        The table to read.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The layer, with the provenance in ``attrs["provenance"]``.
+    """
     frame = pyogrio.read_dataframe(path, layer=layer)
     record = read_provenance_gpkg(path)
     for c in record.get("json_columns", {}).get(layer, []):
@@ -318,7 +367,21 @@ def read_gpkg(path: str | Path, layer: str) -> gpd.GeoDataFrame:
 
 
 def write_geoparquet(frame: gpd.GeoDataFrame, path: str | Path, *, provenance: Mapping[str, Any]) -> Path:
-    """Write GeoParquet with the provenance in the file's key-value metadata (``healthplan_provenance``)."""
+    """Write GeoParquet with the provenance in the file's key-value metadata (``healthplan_provenance``).
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        The layer (written in WGS84).
+    path : str or Path
+        The file to write.
+    provenance : mapping
+        Where the data came from and how it was computed (JSON-ready after ``jsonable``).
+
+    Returns
+    -------
+    Path
+    """
     path = Path(path)
     with _aside(path) as tmp:
         frame.to_crs("EPSG:4326").to_parquet(tmp, index=False)
@@ -352,7 +415,21 @@ def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path, *, provenance: Mapping[str, Any]) -> Path:
-    """Write a CSV (UTF-8 with BOM, no geometry) and ``<file>.provenance.json`` beside it, each atomically."""
+    """Write a CSV (UTF-8 with BOM, no geometry) and ``<file>.provenance.json`` beside it, each atomically.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table (see :func:`csv_frame` for what is changed on the way).
+    path : str or Path
+        The CSV file to write.
+    provenance : mapping
+        Where the data came from and how it was computed (JSON-ready after ``jsonable``).
+
+    Returns
+    -------
+    Path
+    """
     path = Path(path)
     with _aside(path) as tmp:
         csv_frame(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
@@ -366,7 +443,19 @@ def json_text(data: Mapping[str, Any]) -> str:
 
 
 def write_json(data: Mapping[str, Any], path: str | Path) -> Path:
-    """Write a JSON document (e.g. summary.json) atomically."""
+    """Write a JSON document (e.g. summary.json) atomically.
+
+    Parameters
+    ----------
+    data : mapping
+        The document (numpy values converted, NaN and inf as null).
+    path : str or Path
+        The file to write.
+
+    Returns
+    -------
+    Path
+    """
     path = Path(path)
     with _aside(path) as tmp:
         tmp.write_text(json_text(data), encoding="utf-8")
@@ -374,7 +463,19 @@ def write_json(data: Mapping[str, Any], path: str | Path) -> Path:
 
 
 def write_text(text: str, path: str | Path) -> Path:
-    """Write a text file (e.g. map.html) atomically."""
+    """Write a text file (e.g. map.html) atomically.
+
+    Parameters
+    ----------
+    text : str
+        The contents (written as UTF-8).
+    path : str or Path
+        The file to write.
+
+    Returns
+    -------
+    Path
+    """
     path = Path(path)
     with _aside(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
@@ -382,7 +483,19 @@ def write_text(text: str, path: str | Path) -> Path:
 
 
 def as_bytes(write: Callable[[Path], Any], name: str) -> bytes:
-    """The bytes a writer produces (for a download button): it writes into a temporary folder."""
+    """The bytes a writer produces (for a download button): it writes into a temporary folder.
+
+    Parameters
+    ----------
+    write : callable
+        Writes one file at the path it is given.
+    name : str
+        File name to write under, e.g. results.gpkg.
+
+    Returns
+    -------
+    bytes
+    """
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         write(path)

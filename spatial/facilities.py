@@ -22,8 +22,9 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
-from spatial.coords import DATUMS, to_wgs84
+from spatial.coords import DATUMS, Datum, is_datum, to_wgs84
 from spatial import textfile
 from spatial.errors import InputFileError
 from spatial.network import Network
@@ -217,20 +218,24 @@ def _vector_frame(path: Path) -> pd.DataFrame:
     headers = list(gdf.columns)
     frame = pd.DataFrame({"source_row": np.arange(1, len(gdf) + 1)})
     problems = []
-    lon, lat = [], []
+    lon: list[float | None] = []
+    lat: list[float | None] = []
     for n, geom in zip(frame["source_row"], gdf.geometry):
         if geom is None or geom.is_empty:
             problems.append(f"feature {n}: has no geometry")
-            lon.append(None), lat.append(None)
-        elif geom.geom_type != "Point":
+            lon.append(None)
+            lat.append(None)
+        elif not isinstance(geom, shapely.Point):
             problems.append(f"feature {n}: is a {geom.geom_type}, expected a Point (one location per facility)")
-            lon.append(None), lat.append(None)
+            lon.append(None)
+            lat.append(None)
         else:
-            lon.append(geom.x), lat.append(geom.y)
+            lon.append(geom.x)
+            lat.append(geom.y)
     if problems:
         _fail(path, problems, fix="give every facility a point geometry")
     frame["lon"], frame["lat"] = lon, lat
-    columns = {"lon": "geometry", "lat": "geometry"}
+    columns: dict[str, str | None] = {"lon": "geometry", "lat": "geometry"}
     for field, names in {**TEXT_FIELDS, **NUMBER_FIELDS}.items():
         idx = _find(headers, names)
         frame[field] = gdf.iloc[:, idx].to_numpy() if idx is not None and headers[idx] != "geometry" else None
@@ -298,7 +303,7 @@ def _check_on_land(path: Path, word: str, names: list[str], lon: np.ndarray, lat
                                   "the coordinates and their datum (AMap/Tencent → gcj02, Baidu → bd09)")
 
 
-def _parse(path: Path, raw: pd.DataFrame, datum: str, bbox: tuple[float, float, float, float] | None,
+def _parse(path: Path, raw: pd.DataFrame, datum: Datum, bbox: tuple[float, float, float, float] | None,
            offshore_limit_m: float | None = MAX_OFFSHORE_M) -> gpd.GeoDataFrame:
     """Validate raw cells row by row and build the output frame; every problem names its row."""
     word = raw.attrs.get("row_word", "row")
@@ -354,7 +359,7 @@ def _parse(path: Path, raw: pd.DataFrame, datum: str, bbox: tuple[float, float, 
             fix = (f"longitude and latitude look swapped in every row: rename column {cols.get('lon')!r} to the "
                    f"latitude and {cols.get('lat')!r} to the longitude (China: longitude 73–135, latitude 3–54)")
         _fail(path, problems, fix=fix)
-    wlon, wlat = to_wgs84(lons, lats, datum)  # type: ignore[arg-type]
+    wlon, wlat = to_wgs84(lons, lats, datum)
     names = [_clean(v) if not _blank(v) else f"row {n}" for v, n in zip(raw["name"], raw["source_row"])]
     long_names = [f"{word} {n}, column {cols.get('name')!r}: a name of {len(v):,} characters (at most "
                   f"{MAX_NAME_CHARS})" for v, n in zip(names, raw["source_row"]) if len(v) > MAX_NAME_CHARS]
@@ -384,14 +389,33 @@ def read_facilities(path: str | Path, *, datum: str = "wgs84",
                     what: str = "facilities") -> gpd.GeoDataFrame:
     """Read facility points from CSV/XLSX/GeoJSON/GPKG in ``datum`` → WGS84 frame (name, kind, tier, beds, doctors, nurses, source_row).
 
-    ``bbox`` (degrees) is where coordinates must lie (China by default; None to accept anywhere).
-    ``offshore_limit_m``: points farther out at sea than this (metres from known land) are refused; None
-    keeps them (candidate sites are kept and reported instead).  ``max_rows``: refuse a file with more
-    rows than this before checking any (``what`` names them in the message).  Exact duplicates (same name
-    and point) are refused: their capacities would count twice.
+    Exact duplicates (same name and point) are refused: their capacities would count twice.  Every
+    problem raises InputFileError naming the file, row and column.
+
+    Parameters
+    ----------
+    path : str or Path
+        The table or vector file.
+    datum : str
+        Datum of the coordinates: "wgs84" (GPS/OSM), "gcj02" (AMap/Tencent) or "bd09" (Baidu).
+    bbox : tuple of float, optional
+        (west, south, east, north) in WGS84 degrees where coordinates must lie (China by default; None
+        to accept anywhere).
+    offshore_limit_m : float, optional
+        Points farther out at sea than this many metres from known land are refused; None keeps them
+        (candidate sites are kept and reported instead).
+    max_rows : int, optional
+        Refuse a file with more rows than this before checking any.
+    what : str
+        What the rows are, for the messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One WGS84 point per row with name, kind, tier, beds, doctors, nurses and source_row.
     """
     path = Path(path)
-    if datum not in DATUMS:
+    if not is_datum(datum):
         raise InputFileError(f"{path}: unknown datum {datum!r}; use one of {', '.join(DATUMS)} "
                              "(AMap/Tencent coordinates are gcj02, Baidu bd09, GPS/OSM wgs84)")
     if path.is_dir():
@@ -428,7 +452,22 @@ def read_facilities(path: str | Path, *, datum: str = "wgs84",
 
 
 def check_on_network(facilities: gpd.GeoDataFrame, net: Network, *, max_snap_m: float = MAX_SNAP_M) -> np.ndarray:
-    """Snap distances (m) of the facilities to ``net``; InputFileError naming the rows farther than ``max_snap_m``."""
+    """Snap distances (m) of the facilities to ``net``; InputFileError naming the rows farther than ``max_snap_m``.
+
+    Parameters
+    ----------
+    facilities : geopandas.GeoDataFrame
+        Facility points (any CRS).
+    net : Network
+        The road network.
+    max_snap_m : float
+        Most metres from a facility to its nearest road node.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 metres from each facility to its nearest node.
+    """
     if len(facilities) == 0:
         return np.zeros(0)
     pts = facilities.geometry.to_crs("EPSG:4326")
@@ -498,6 +537,18 @@ def county_seats(adcodes: Iterable[int], *, directory: Path = FACILITIES_DIR) ->
     From data/facilities/county_seats.csv (cpca's GCJ-02 seats converted to WGS84 by
     scripts/build_county_seats.py).  A polygon standing for a prefecture city without districts in the
     boundaries (code ending 00, e.g. 海口 460100 in Hainan's 18-unit map) takes the seats of its districts.
+
+    Parameters
+    ----------
+    adcodes : iterable of int
+        County adcodes; InputFileError when one has no seat.
+    directory : Path
+        The folder holding county_seats.csv.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        adcode, name_zh, location_source and the seat points; EPSG:4326.
     """
     path = directory / "county_seats.csv"
     if not path.is_file():
@@ -533,7 +584,24 @@ def _seats(region: Region, kind: str, directory: Path) -> gpd.GeoDataFrame:
 
 
 def default_facilities(region: Region | str, *, kind: str, directory: Path = FACILITIES_DIR) -> gpd.GeoDataFrame:
-    """Default facilities of a region: kind "tertiary" (named hospitals) or "county_hospital"/"primary" (county-seat stand-ins)."""
+    """Default facilities of a region: kind "tertiary" (named hospitals) or "county_hospital"/"primary" (county-seat stand-ins).
+
+    Parameters
+    ----------
+    region : Region or str
+        The region, or its name or adcode.
+    kind : str
+        "tertiary": hospitals counted for the 1-hour tertiary circle in data/facilities/*_institutions.csv
+        within 1 km of the region's outline; "county_hospital" or "primary": county seats standing in
+        (``stand_in`` True).
+    directory : Path
+        The folder of the facility tables.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        WGS84 points with name, kind, tier, beds, doctors, nurses, source_row and source columns.
+    """
     if kind not in KINDS:
         raise InputFileError(f"unknown facility kind {kind!r}; use one of {', '.join(KINDS)}")
     region = region if isinstance(region, Region) else resolve(region)

@@ -257,7 +257,7 @@ def floating_catchment(
     if isinstance(matrix, TravelMatrix):
         m = matrix.within(catchment_min)
     else:
-        m = TravelMatrix(sp.csr_matrix(matrix), float(np.inf)).within(catchment_min)
+        m = TravelMatrix(sp.csr_matrix(matrix), float(np.inf)).within(catchment_min)  # type: ignore[call-overload]  # scipy-stubs: csr_matrix() takes _spbase, not the public spmatrix/sparray
     pop = np.asarray(population, dtype=np.float64).ravel()
     sup = np.atleast_1d(np.asarray(supply, dtype=np.float64)).ravel()
     k, n = m.shape
@@ -298,7 +298,27 @@ def two_step_fca(
     county: ArrayLike | None = None,
     names: Sequence[str] = (),
 ) -> FcaResult:
-    """Plain 2SFCA (Luo & Wang 2003): no decay unless one is given (then as PySAL's ``two_stage_fca``)."""
+    """Plain 2SFCA (Luo & Wang 2003): no decay unless one is given (then as PySAL's ``two_stage_fca``).
+
+    Parameters
+    ----------
+    matrix : TravelMatrix or sparse matrix
+        Minutes from each cell to each facility, stored entries only (stored zeros real).
+    population : array-like
+        Persons per cell (≥ 0).
+    supply : array-like
+        Supply per facility (beds, doctors, or 1 to count facilities; ≥ 0).
+    catchment_min : float
+        Catchment d0 in minutes (pairs with t ≤ d0 count).
+    decay : Decay, optional
+        Weight of travel minutes; none when omitted.
+    county, names : optional
+        County adcode per cell; facility names.
+
+    Returns
+    -------
+    FcaResult
+    """
     return floating_catchment(
         matrix, population, supply, catchment_min=catchment_min, decay=decay, method="2sfca", county=county, names=names
     )
@@ -314,7 +334,27 @@ def enhanced_two_step_fca(
     county: ArrayLike | None = None,
     names: Sequence[str] = (),
 ) -> FcaResult:
-    """E2SFCA (Luo & Qi 2009): Luo & Qi's step weights on thirds of the catchment unless ``decay`` is given."""
+    """E2SFCA (Luo & Qi 2009): Luo & Qi's step weights on thirds of the catchment unless ``decay`` is given.
+
+    Parameters
+    ----------
+    matrix : TravelMatrix or sparse matrix
+        Minutes from each cell to each facility, stored entries only (stored zeros real).
+    population : array-like
+        Persons per cell (≥ 0).
+    supply : array-like
+        Supply per facility (beds, doctors, or 1 to count facilities; ≥ 0).
+    catchment_min : float
+        Catchment d0 in minutes (pairs with t ≤ d0 count).
+    decay : Decay, optional
+        Weight of travel minutes; :func:`luo_qi_steps` of the catchment when omitted.
+    county, names : optional
+        County adcode per cell; facility names.
+
+    Returns
+    -------
+    FcaResult
+    """
     decay = decay if decay is not None else luo_qi_steps(catchment_min)
     return floating_catchment(
         matrix, population, supply, catchment_min=catchment_min, decay=decay, method="e2sfca", county=county, names=names
@@ -336,7 +376,32 @@ def fca_scores(
 ) -> FcaResult:
     """2SFCA/E2SFCA of ``grid`` for ``facilities`` (WGS84 points) on ``net``: one bounded search per facility.
 
-    ``method``: "2sfca" or "e2sfca"; ``matrix``: a cells × facilities matrix built with a limit ≥ the catchment.
+    Parameters
+    ----------
+    net : Network
+        The road network.
+    grid : PopulationGrid
+        The populated cells (their counties label the result).
+    facilities : geopandas.GeoDataFrame
+        Facility points (names from a ``name`` column when present).
+    supply : array-like
+        Supply per facility (beds, doctors, or 1 to count facilities; ≥ 0).
+    catchment_min : float
+        Catchment, minutes.
+    method : str
+        "2sfca" or "e2sfca".
+    decay : Decay, optional
+        Weight of travel minutes (each method's default when omitted).
+    weight : str
+        The population column: pop, urban, rural or pop60.
+    access : traveltime.Snap, optional
+        The cells' snap, when already computed.
+    matrix : TravelMatrix, optional
+        A cells × facilities matrix built with a limit ≥ the catchment, to reuse.
+
+    Returns
+    -------
+    FcaResult
     """
     if method not in ("2sfca", "e2sfca"):
         raise HealthplanError(f"unknown floating-catchment method {method!r}: use 2sfca or e2sfca")

@@ -39,7 +39,28 @@ def gaps(
     *,
     counties: pd.DataFrame | None = None,
 ) -> Gaps:
-    """Cluster populated cells with minutes > ``threshold_min`` into gaps split at county lines; rank by persons."""
+    """Cluster populated cells with minutes > ``threshold_min`` into gaps split at county lines; rank by persons.
+
+    Cells sharing an edge (rook connectivity) form one area; each area is split into one cluster per
+    county it touches.
+
+    Parameters
+    ----------
+    grid : PopulationGrid
+        The populated cells.
+    minutes : numpy.ndarray
+        Minutes from each cell to its nearest facility (inf or NaN where unreachable).
+    threshold_min : float
+        Cells beyond this many minutes are gap cells.
+    counties : pandas.DataFrame, optional
+        adcode, name_zh, name_en of the region's counties, for the names in the rows.
+
+    Returns
+    -------
+    Gaps
+        Each cell's cluster id and one row per cluster (``COLUMNS``: persons, cells, area_km2, county,
+        person-weighted centre in WGS84 degrees, worst minutes), largest population first.
+    """
     pop = np.asarray(grid.pop, dtype=float)
     minutes = np.nan_to_num(np.asarray(minutes, dtype=float), nan=np.inf, posinf=np.inf)
     is_gap = (minutes > threshold_min) & (pop > 0)
@@ -81,7 +102,22 @@ def gaps(
 
 
 def gap_polygons(grid: PopulationGrid, result: Gaps, *, top: int | None = None) -> gpd.GeoDataFrame:
-    """Gap clusters as dissolved polygons (WGS84) with their attributes, largest population first."""
+    """Gap clusters as dissolved polygons (WGS84) with their attributes, largest population first.
+
+    Parameters
+    ----------
+    grid : PopulationGrid
+        The grid the gaps were found on.
+    result : Gaps
+        The clusters (:func:`gaps`).
+    top : int, optional
+        Only the ``top`` most populous clusters.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The cluster rows with their cells traced into polygons; EPSG:4326.
+    """
     clusters = result.clusters if top is None else result.clusters.head(top)
     if clusters.empty:
         return gpd.GeoDataFrame(clusters.assign(geometry=None), geometry="geometry", crs="EPSG:4326")

@@ -35,7 +35,30 @@ def lazy_greedy(
     among: np.ndarray | None = None,
     start: Sequence[int] = (),
 ) -> tuple[list[int], list[float]]:
-    """Greedy maximal coverage with lazy gain updates: (sites in order, persons gained by each)."""
+    """Greedy maximal coverage with lazy gain updates: (sites in order, persons gained by each).
+
+    Parameters
+    ----------
+    a : scipy.sparse.csc_array
+        Open cells × candidates coverage (``CoverProblem.open_matrix``).
+    w : numpy.ndarray
+        Persons in each open cell (``CoverProblem.open_weight``).
+    k_max : int
+        Most sites to choose.
+    need : float
+        Stop once this many persons are newly covered.
+    among : numpy.ndarray, optional
+        Choose only among these candidate columns (all when None).
+    start : sequence of int
+        Sites forced in first, in this order (multi-start).
+
+    Returns
+    -------
+    sites : list of int
+        Candidate columns in the order chosen (``start`` first).
+    gains : list of float
+        Persons each site newly covers given those before it.
+    """
     # Gains only shrink as sites are added (submodularity), so a stale heap top that still beats the
     # next entry after refreshing is the true best: most candidates are never re-evaluated.
     hit = np.zeros(a.shape[0], dtype=bool)
@@ -70,7 +93,20 @@ def lazy_greedy(
 
 
 def cover_count(a: sp.csc_array, sites: Sequence[int]) -> np.ndarray:
-    """How many of the given sites reach each open cell (int64)."""
+    """How many of the given sites reach each open cell (int64).
+
+    Parameters
+    ----------
+    a : scipy.sparse.csc_array
+        Open cells × candidates coverage.
+    sites : sequence of int
+        Candidate columns.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 count per open cell.
+    """
     count = np.zeros(a.shape[0], dtype=np.int64)
     for j in sites:
         count[_column_rows(a, j)] += 1
@@ -80,7 +116,26 @@ def cover_count(a: sp.csc_array, sites: Sequence[int]) -> np.ndarray:
 def interchange(
     a: sp.csc_array, w: np.ndarray, sites: Sequence[int], *, max_moves: int = 1000
 ) -> tuple[list[int], int]:
-    """Teitz–Bart vertex substitution: best improving swap until none improves; (sites, swaps made)."""
+    """Teitz–Bart vertex substitution: best improving swap until none improves; (sites, swaps made).
+
+    Parameters
+    ----------
+    a : scipy.sparse.csc_array
+        Open cells × candidates coverage (``CoverProblem.open_matrix``).
+    w : numpy.ndarray
+        Persons in each open cell (``CoverProblem.open_weight``).
+    sites : sequence of int
+        The starting set of candidate columns.
+    max_moves : int
+        Most swaps.
+
+    Returns
+    -------
+    sites : list of int
+        The improved set (same size).
+    moves : int
+        Swaps made.
+    """
     sites = [int(s) for s in sites]
     if not sites or len(sites) >= a.shape[1]:
         return sites, 0
@@ -108,14 +163,48 @@ def interchange(
 
 
 def covered(a: sp.csc_array, w: np.ndarray, sites: Sequence[int]) -> float:
-    """Persons in open cells reached by at least one of the sites."""
+    """Persons in open cells reached by at least one of the sites.
+
+    Parameters
+    ----------
+    a : scipy.sparse.csc_array
+        Open cells × candidates coverage (``CoverProblem.open_matrix``).
+    w : numpy.ndarray
+        Persons in each open cell (``CoverProblem.open_weight``).
+    sites : sequence of int
+        Candidate columns.
+
+    Returns
+    -------
+    float
+        Persons.
+    """
     return float(w[cover_count(a, sites) > 0].sum())
 
 
 def multistart_interchange(
     a: sp.csc_array, w: np.ndarray, greedy: Sequence[int], *, starts: int
 ) -> tuple[list[int], int]:
-    """Interchange from the greedy set and from greedy sets forced to open with other strong sites."""
+    """Interchange from the greedy set and from greedy sets forced to open with other strong sites.
+
+    Parameters
+    ----------
+    a : scipy.sparse.csc_array
+        Open cells × candidates coverage (``CoverProblem.open_matrix``).
+    w : numpy.ndarray
+        Persons in each open cell (``CoverProblem.open_weight``).
+    greedy : sequence of int
+        The greedy set (its size is kept).
+    starts : int
+        How many other strong single sites to restart greedy from.
+
+    Returns
+    -------
+    sites : list of int
+        The best set found.
+    moves : int
+        Swaps made over all descents.
+    """
     # One Teitz–Bart descent can stall in a local optimum; restarting greedy from each of the next
     # best single sites explores other basins at the cost of a few more descents.
     best, moves = interchange(a, w, greedy)
@@ -135,19 +224,53 @@ def multistart_interchange(
     return best, moves
 
 
-def order_by_gain(a: sp.csc_array, w: np.ndarray, sites: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Order a fixed set of sites greedily: (sites, marginal persons of each given those before it)."""
-    sites = np.asarray(sites, dtype=np.int64)
-    if sites.size == 0:
-        return sites, np.zeros(0)
-    order, gains = lazy_greedy(a, w, k_max=sites.size, among=sites)
+def order_by_gain(a: sp.csc_array, w: np.ndarray, sites: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Order a fixed set of sites greedily: (sites, marginal persons of each given those before it).
+
+    Parameters
+    ----------
+    a : scipy.sparse.csc_array
+        Open cells × candidates coverage (``CoverProblem.open_matrix``).
+    w : numpy.ndarray
+        Persons in each open cell (``CoverProblem.open_weight``).
+    sites : sequence of int or numpy.ndarray
+        The candidate columns to order.
+
+    Returns
+    -------
+    sites : numpy.ndarray
+        int64, the same sites in greedy order; sites that add nobody come last.
+    gains : numpy.ndarray
+        float64, persons each adds given those before it (0 for the last ones).
+    """
+    idx = np.asarray(sites, dtype=np.int64)
+    if idx.size == 0:
+        return idx, np.zeros(0)
+    order, gains = lazy_greedy(a, w, k_max=idx.size, among=idx)
     # Sites that add nobody (fully overlapped) are still chosen: list them last with gain 0.
-    rest = [int(s) for s in sites if int(s) not in set(order)]
+    rest = [int(s) for s in idx if int(s) not in set(order)]
     return np.array(order + rest, dtype=np.int64), np.array(gains + [0.0] * len(rest), dtype=np.float64)
 
 
 def fewest_sites_greedy(a: sp.csc_array, w: np.ndarray, need: float, *, starts: int) -> list[int]:
-    """Greedy sites until ``need`` persons are newly covered, then shrink by interchange at k−1, k−2 …"""
+    """Greedy sites until ``need`` persons are newly covered, then shrink by interchange at k−1, k−2 …
+
+    Parameters
+    ----------
+    a : scipy.sparse.csc_array
+        Open cells × candidates coverage (``CoverProblem.open_matrix``).
+    w : numpy.ndarray
+        Persons in each open cell (``CoverProblem.open_weight``).
+    need : float
+        Persons to cover newly.
+    starts : int
+        Restarts of the interchange (:func:`multistart_interchange`).
+
+    Returns
+    -------
+    list of int
+        The smallest set found that covers ``need`` (greedy's whole list when even that falls short).
+    """
     sites, gains = lazy_greedy(a, w, k_max=a.shape[1], need=need)
     if sum(gains) < need:
         return sites

@@ -20,10 +20,11 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
+from numpy.typing import ArrayLike
+from shapely.geometry.base import BaseGeometry
 from rasterio.transform import Affine
 
 from spatial import traveltime
-from spatial.coords import metric_crs
 from spatial.coverage import band_of, check_bands
 from spatial.network import Network
 from spatial.population import PopulationGrid
@@ -45,7 +46,20 @@ def _m_per_min(access_kmh: float) -> float:
 def tolerance_min(
     cell_m: float, *, detour: float = DETOUR_FACTOR, access_kmh: float = ACCESS_SPEED_KMH
 ) -> float:
-    """Largest minutes error of a raster surface of ``cell_m`` cells: the access leg over half a cell diagonal."""
+    """Largest minutes error of a raster surface of ``cell_m`` cells: the access leg over half a cell diagonal.
+
+    Parameters
+    ----------
+    cell_m : float
+        Raster cell size, metres.
+    detour, access_kmh : float
+        The access-leg model (circuity ≥ 1; speed in km/h).
+
+    Returns
+    -------
+    float
+        Minutes.
+    """
     return cell_m * np.sqrt(2.0) / 2.0 * detour / _m_per_min(access_kmh)
 
 
@@ -58,7 +72,33 @@ def surface(
     detour: float = DETOUR_FACTOR,
     access_kmh: float = ACCESS_SPEED_KMH,
 ) -> tuple[np.ndarray, Affine, float]:
-    """Minutes raster (float32, inf beyond ``limit_min``) over the area reachable within the limit; transform; cell_m."""
+    """Minutes raster (float32, inf beyond ``limit_min``) over the area reachable within the limit; transform; cell_m.
+
+    Each cell takes its nearest node's minutes plus the access leg from the cell centre to that node.
+
+    Parameters
+    ----------
+    net : Network
+        The road network.
+    per_node_min : numpy.ndarray
+        Minutes from each node to the nearest facility (``traveltime.node_minutes``).
+    limit_min : float
+        Minutes beyond which cells are ``inf``.
+    cell_m : float, optional
+        Cell size, metres; chosen from the reachable area (at least MIN_RASTER_CELL_M, about
+        MAX_RASTER_CELLS cells at most) when None.
+    detour, access_kmh : float
+        The access-leg model (circuity ≥ 1; speed in km/h).
+
+    Returns
+    -------
+    minutes : numpy.ndarray
+        float32 (rows, cols) minutes raster in the network's metric CRS.
+    transform : Affine
+        The raster's affine transform.
+    cell_m : float
+        The cell size used, metres.
+    """
     reached = np.flatnonzero(per_node_min <= limit_min)
     if reached.size == 0:
         return (
@@ -81,9 +121,10 @@ def surface(
     cx = x0 + (np.arange(n_cols) + 0.5) * cell_m
     cy = y1 - (np.arange(n_rows) + 0.5) * cell_m
     xx, yy = np.meshgrid(cx, cy)
-    dist, node = traveltime.node_tree(net).query(
+    found = traveltime.node_tree(net).query(
         np.c_[xx.ravel(), yy.ravel()], distance_upper_bound=float(radius.max()) + cell_m, workers=-1
     )
+    dist, node = np.asarray(found[0]), np.asarray(found[1])
     ok = np.isfinite(dist)
     minutes = np.full(dist.size, np.inf)
     minutes[ok] = per_node_min[node[ok]] + dist[ok] * detour / speed
@@ -91,7 +132,7 @@ def surface(
     return minutes.reshape(n_rows, n_cols).astype(np.float32), transform, cell_m
 
 
-def _polygons(raster: np.ndarray, transform: Affine, threshold_min: float) -> shapely.Geometry:
+def _polygons(raster: np.ndarray, transform: Affine, threshold_min: float) -> shapely.Polygon | shapely.MultiPolygon:
     """Union of the raster cells ≤ threshold as one (multi)polygon in the raster's CRS."""
     traced = trace_labels((raster <= threshold_min).astype(np.int32), transform)
     return traced.get(1, shapely.MultiPolygon())
@@ -114,7 +155,7 @@ def _nested(
     )
     rows = []
     for t in sorted(thresholds_min):
-        geom = _polygons(raster, transform, t)
+        geom: BaseGeometry = _polygons(raster, transform, t)
         if clip_m is not None and not geom.is_empty:
             geom = shapely.intersection(geom, clip_m)
         rows.append(
@@ -131,7 +172,7 @@ def _nested(
 
 def isochrones(
     net: Network,
-    facilities: Any,
+    facilities: gpd.GeoDataFrame | gpd.GeoSeries | tuple[ArrayLike, ArrayLike],
     thresholds_min: Sequence[float] = ISOCHRONES_MIN,
     *,
     per_facility: bool = False,
@@ -144,11 +185,34 @@ def isochrones(
 ) -> gpd.GeoDataFrame:
     """Nested polygons (WGS84) within each threshold (min) of the nearest facility (facility = -1), and/or per facility.
 
-    ``merged`` gives the area around the nearest of all facilities (facility = -1); ``per_facility`` adds
-    each facility's own polygons (facility = its row).
+    Polygons trace a minutes raster (:func:`surface`), so their edges are uncertain by ``tolerance_min``.
 
-    Columns: facility, name, threshold_min, cell_m (raster), tolerance_min (the raster's minutes error),
-    area_km2, geometry.  ``clip`` (WGS84, e.g. the region outline) trims sea and neighbours.
+    Parameters
+    ----------
+    net : Network
+        The road network.
+    facilities : GeoDataFrame, GeoSeries or (lon, lat)
+        Facility points (WGS84 degrees for a lon/lat pair).
+    thresholds_min : sequence of float
+        Thresholds, minutes.
+    per_facility : bool
+        Add each facility's own polygons (facility = its row).
+    merged : bool
+        Give the area around the nearest of all facilities (facility = -1).
+    names : sequence of str, optional
+        Facility names; taken from a frame's ``name`` (or ``name_zh``) column when None.
+    cell_m : float, optional
+        Raster cell size, metres (chosen from the area when None).
+    clip : shapely.Geometry, optional
+        WGS84 area to clip to (e.g. the region outline: trims sea and neighbours).
+    detour, access_kmh : float
+        The access-leg model (circuity ≥ 1; speed in km/h).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns facility, name, threshold_min, cell_m (raster, metres), tolerance_min (the raster's
+        minutes error), area_km2 (in the network's metric CRS), geometry; EPSG:4326.
     """
     fac_lon, fac_lat = traveltime.point_lonlat(facilities)
     if names is None and isinstance(facilities, gpd.GeoDataFrame):
@@ -182,28 +246,25 @@ def isochrones(
     return frame.to_crs("EPSG:4326")
 
 
-def rings(nested: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Band polygons (e.g. 0–15, 15–30, 30–60) from nested isochrones: each minus the next smaller, per facility."""
-    out = []
-    for _, group in nested.groupby("facility", sort=False):
-        group = group.sort_values("threshold_min")
-        previous, low = None, 0.0
-        for _, row in group.iterrows():
-            geom = row.geometry if previous is None else shapely.difference(row.geometry, previous)
-            out.append({**row.drop("geometry").to_dict(), "band_from_min": low, "geometry": geom})
-            previous, low = row.geometry, row["threshold_min"]
-    frame = gpd.GeoDataFrame(out, geometry="geometry", crs=nested.crs)
-    if len(frame) and "area_km2" in frame.columns:  # the band's own area, not the cumulative one
-        equal_area = metric_crs(*frame.to_crs("EPSG:4326").total_bounds)
-        frame["area_km2"] = frame.to_crs(equal_area).area.to_numpy() / 1e6
-    return frame
-
-
 def band_polygons(grid: PopulationGrid, minutes: np.ndarray, bands_min: Sequence[float]) -> gpd.GeoDataFrame:
     """The travel-time surface: grid cells dissolved by band (WGS84) with band, from_min, to_min (None = open), persons.
 
     Bands are those of ``spatial.coverage.bands`` (band i holds edges[i-1] < minutes ≤ edges[i]; unreachable
     cells fall in the last, open band), so the surface and the band table count the same persons.
+
+    Parameters
+    ----------
+    grid : PopulationGrid
+        The populated cells.
+    minutes : numpy.ndarray
+        Minutes from each cell to its nearest facility (inf or NaN where unreachable).
+    bands_min : sequence of float
+        Band edges, minutes.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per band present: band, from_min, to_min, population (persons), cells, geometry; EPSG:4326.
     """
     edges = check_bands(bands_min)
     minutes = np.nan_to_num(np.asarray(minutes, dtype=float), nan=np.inf, posinf=np.inf)

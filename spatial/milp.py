@@ -35,7 +35,22 @@ class MilpOutcome:
 
 
 def aggregate_rows(a: sp.csc_array, w: np.ndarray) -> tuple[sp.csc_array, np.ndarray]:
-    """Merge cells reached by exactly the same candidates (summing persons): fewer MILP rows."""
+    """Merge cells reached by exactly the same candidates (summing persons): fewer MILP rows.
+
+    Parameters
+    ----------
+    a : scipy.sparse.csc_array
+        Open cells × candidates coverage.
+    w : numpy.ndarray
+        Persons in each open cell.
+
+    Returns
+    -------
+    rows : scipy.sparse.csc_array
+        One row per distinct set of candidates.
+    weight : numpy.ndarray
+        float64 persons per merged row.
+    """
     csr = sp.csr_array(a)
     csr.sort_indices()
     rng = np.random.default_rng(20240611)
@@ -71,7 +86,19 @@ def quiet_stdout() -> Iterator[None]:
 
 
 def highs_model(time_limit_s: float, mip_rel_gap: float) -> highspy.Highs:
-    """A quiet HiGHS instance with a time limit (s) and relative MIP gap."""
+    """A quiet HiGHS instance with a time limit (s) and relative MIP gap.
+
+    Parameters
+    ----------
+    time_limit_s : float
+        Solver time limit, seconds.
+    mip_rel_gap : float
+        Relative MIP gap at which HiGHS stops (e.g. 1e-4).
+
+    Returns
+    -------
+    highspy.Highs
+    """
     # The banner would otherwise land on stdout, where the CLI prints its JSON summary.
     with quiet_stdout():
         h = highspy.Highs()
@@ -90,11 +117,31 @@ def pass_cover_model(
     k: int | None = None,
     need: float | None = None,
 ) -> None:
-    """Pass the MCLP (max Σw·y, Σx ≤ k) or partial set cover (min Σx, Σw·y ≥ need) to HiGHS."""
+    """Pass the MCLP (max Σw·y, Σx ≤ k) or partial set cover (min Σx, Σw·y ≥ need) to HiGHS.
+
+    Columns are the candidates x (binary) then the cell groups y (continuous 0–1).
+
+    Parameters
+    ----------
+    h : highspy.Highs
+        The solver instance (:func:`highs_model`).
+    a : scipy.sparse.csc_array
+        Cell groups × candidates coverage (:func:`aggregate_rows`).
+    w : numpy.ndarray
+        Persons per cell group.
+    maximise : bool
+        True for the MCLP (needs ``k``), False for the partial set cover (needs ``need``).
+    k : int, optional
+        Most new sites (MCLP).
+    need : float, optional
+        Persons to cover newly (set cover).
+    """
     m, n = a.shape
     # Columns: x_j (binary, candidates) then y_g (continuous 0–1, cell groups).
     # Rows 0..m-1: y_g − Σ_j a_gj x_j ≤ 0; row m: Σ x_j = k (MCLP) or Σ w_g y_g ≥ need (cover).
     if maximise:
+        if k is None:
+            raise TypeError("pass_cover_model(maximise=True) needs k")
         extra_x, extra_y = np.ones((1, n)), np.zeros((1, m))
         cost = np.concatenate([np.zeros(n), w])
         # Σx ≤ k rather than = k: when fewer sites already reach everyone reachable, extra ones add nobody.
@@ -102,6 +149,8 @@ def pass_cover_model(
         row_hi = np.concatenate([np.zeros(m), [float(k)]])
         sense = highspy.ObjSense.kMaximize
     else:
+        if need is None:
+            raise TypeError("pass_cover_model(maximise=False) needs need")
         extra_x, extra_y = np.zeros((1, n)), w[None, :]
         cost = np.concatenate([np.ones(n), np.zeros(m)])
         row_lo = np.concatenate([np.full(m, -np.inf), [float(need)]])
@@ -138,7 +187,17 @@ def pass_cover_model(
 
 
 def warm_start(h: highspy.Highs, a: sp.csc_array, sites: Sequence[int]) -> None:
-    """Give HiGHS a feasible start (the greedy sites) so its incumbent is never worse than greedy."""
+    """Give HiGHS a feasible start (the greedy sites) so its incumbent is never worse than greedy.
+
+    Parameters
+    ----------
+    h : highspy.Highs
+        The solver with the model passed.
+    a : scipy.sparse.csc_array
+        The model's coverage matrix (cell groups × candidates).
+    sites : sequence of int
+        Candidate columns of the start.
+    """
     _m, n = a.shape
     x = np.zeros(n)
     x[np.asarray(sites, dtype=np.int64)] = 1.0
@@ -152,7 +211,21 @@ def warm_start(h: highspy.Highs, a: sp.csc_array, sites: Sequence[int]) -> None:
 
 
 def solve(h: highspy.Highs, n: int) -> MilpOutcome:
-    """Run HiGHS on a model passed by ``pass_cover_model``; the first ``n`` columns are the candidates."""
+    """Run HiGHS on a model passed by ``pass_cover_model``; the first ``n`` columns are the candidates.
+
+    Parameters
+    ----------
+    h : highspy.Highs
+        The solver with the model passed.
+    n : int
+        Number of candidate columns.
+
+    Returns
+    -------
+    MilpOutcome
+        The incumbent's sites (empty when none was found), status, whether optimality was proven, gap,
+        objective and bound.
+    """
     h.run()
     model_status = h.getModelStatus()
     status = h.modelStatusToString(model_status)

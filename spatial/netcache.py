@@ -65,6 +65,15 @@ def cache_key(kind: str, source: str | Path | tuple, options: Mapping[str, Any])
 
 def build(kind: str, source: str | Path | tuple, **options: Any) -> Network:
     """Build a network of ``kind`` ("roads", "pbf", "place", "osm_xml", "edge_csv") from ``source``."""
+    if kind == "edge_csv":
+        if isinstance(source, (tuple, list)):
+            nodes_csv, edges_csv = source
+        else:
+            nodes_csv, edges_csv = Path(source) / "all_vertexes.csv", Path(source) / "all_edges.csv"
+        return edgetable.from_edge_csv(nodes_csv, edges_csv, **options)
+    if isinstance(source, (tuple, list)):
+        raise NetworkError(f"a {kind!r} network is built from one path, not {len(source)}; "
+                           "only edge_csv takes a (nodes, edges) pair")
     if kind == "roads":
         return roadlines.from_road_lines(source, **options)
     if kind == "backbone_json":
@@ -75,12 +84,6 @@ def build(kind: str, source: str | Path | tuple, **options: Any) -> Network:
         return osm.from_place(str(source), **options)
     if kind == "osm_xml":
         return osm.from_osm_xml(source, **options)
-    if kind == "edge_csv":
-        if isinstance(source, (tuple, list)):
-            nodes_csv, edges_csv = source
-        else:
-            nodes_csv, edges_csv = Path(source) / "all_vertexes.csv", Path(source) / "all_edges.csv"
-        return edgetable.from_edge_csv(nodes_csv, edges_csv, **options)
     raise NetworkError(f"unknown network source kind {kind!r}; use one of {', '.join(_BUILDERS)}")
 
 

@@ -93,12 +93,38 @@ _ARRAYS = ("lon", "lat", "x_m", "y_m", "indptr", "head", "length_m", "minutes", 
 
 
 def travel_minutes(length_m: np.ndarray, speed_kmh: np.ndarray | float) -> np.ndarray:
-    """Minutes to drive ``length_m`` metres at ``speed_kmh`` (length_m * 0.06 / speed_kmh)."""
+    """Minutes to drive ``length_m`` metres at ``speed_kmh`` (length_m * 0.06 / speed_kmh).
+
+    Parameters
+    ----------
+    length_m : numpy.ndarray
+        Lengths, metres.
+    speed_kmh : numpy.ndarray or float
+        Speeds, km/h (one per length, or one for all).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 minutes.
+    """
     return np.asarray(length_m, dtype=float) * 0.06 / speed_kmh
 
 
 def project(lon: np.ndarray, lat: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
-    """WGS84 degrees → metres in ``crs``."""
+    """WGS84 degrees → metres in ``crs``.
+
+    Parameters
+    ----------
+    lon, lat : numpy.ndarray
+        WGS84 degrees.
+    crs : str
+        Target CRS (metric, e.g. the network's ``metric_crs``).
+
+    Returns
+    -------
+    x, y : numpy.ndarray
+        float64 coordinates in ``crs`` (metres).
+    """
     tr = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     x, y = tr.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
@@ -122,7 +148,37 @@ def assemble(
     """Directed edge arrays → Network: drop self-loops, keep the fastest parallel edge, keep the largest component.
 
     The component is strongly connected for directed networks (every kept node can reach and be
-    reached from every other), weakly otherwise.  The share of nodes dropped is logged and recorded.
+    reached from every other), weakly otherwise.  The share of nodes dropped is logged and recorded;
+    NetworkError when the edges are empty or invalid, or the largest component keeps too little.
+    Edge times below ``MIN_EDGE_MINUTES`` are raised to it.
+
+    Parameters
+    ----------
+    lon, lat : numpy.ndarray
+        Node coordinates, WGS84 degrees (n,).
+    tail, head : numpy.ndarray
+        First and last node of each directed edge (indices into lon/lat).
+    length_m : numpy.ndarray
+        Edge lengths, metres (finite, ≥ 0).
+    minutes : numpy.ndarray
+        Edge travel times, minutes (finite).
+    road_class : numpy.ndarray
+        Each edge's road class, an index into ``classes``.
+    classes : tuple of str
+        Road-class names.
+    directed : bool
+        Keep the largest strongly (True) or weakly (False) connected component.  The network is
+        marked directed only if some edge then lacks an opposite edge of equal time.
+    metric_crs : str, optional
+        Metric CRS for x_m/y_m; fitted to the kept nodes (``spatial.coords.metric_crs``) when None.
+    provenance : dict, optional
+        Provenance to carry; node, edge and component counts are added.
+    keep_largest : bool
+        Keep only the largest component (False keeps every node touched by an edge).
+
+    Returns
+    -------
+    Network
     """
     prov = dict(provenance or {})
     tail, head = np.asarray(tail, dtype=np.int64), np.asarray(head, dtype=np.int64)
@@ -191,7 +247,8 @@ def assemble(
     # a two-way road is two opposite edges of equal time; directed if any edge lacks such a twin
     if directed:
         g = sp.csr_matrix((minutes, (tail, head)), shape=(n_kept, n_kept))
-        is_directed = bool((g != g.T).nnz > 0)
+        # scipy-stubs type sparse != sparse as bool; it is a sparse matrix of the differing entries
+        is_directed = bool((g != g.T).nnz > 0)  # type: ignore[attr-defined]
     else:
         is_directed = False
     n_comp_used = int((sizes > 0).sum())
@@ -272,6 +329,18 @@ def save(net: Network, directory: str | Path) -> Path:
     Both files are written to a new folder beside ``directory`` and swapped in at the end, so an
     interrupted save leaves the previous network (or nothing), never half of one.  A folder holding
     anything but a saved network is refused (OutputError), as is one that cannot be written.
+
+    Parameters
+    ----------
+    net : Network
+        The network to save.
+    directory : str or Path
+        The folder to write (created, or replaced whole).
+
+    Returns
+    -------
+    Path
+        ``directory``.
     """
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -121,7 +122,7 @@ def place_facility_minutes(
 def cell_facility_minutes(
     net: Network,
     grid: PopulationGrid,
-    facilities: object,
+    facilities: gpd.GeoDataFrame | gpd.GeoSeries | tuple[ArrayLike, ArrayLike],
     *,
     limit_min: float,
     access: traveltime.Snap | None = None,
@@ -132,7 +133,7 @@ def cell_facility_minutes(
     ``access`` the cells snapped once (``traveltime.snap(net, grid.lon, grid.lat)``), computed when omitted.
     """
     access = access if access is not None else traveltime.snap(net, grid.lon, grid.lat)
-    lon, lat = traveltime.point_lonlat(facilities)  # type: ignore[arg-type]
+    lon, lat = traveltime.point_lonlat(facilities)
     if lon.size == 0:
         return TravelMatrix(sp.csr_matrix((grid.n_cells, 0)), float(limit_min))
     fac = traveltime.snap(net, lon, lat)

@@ -101,8 +101,8 @@ def _edges_to_network(
 ) -> Network:
     """Directed OSM edges with highway tags → Network (speeds by class, largest strong component)."""
     hw = _lower_strings(highway)
-    classes, class_idx = np.unique(hw, return_inverse=True)
-    classes = tuple(str(c) for c in classes)
+    class_names, class_idx = np.unique(hw, return_inverse=True)
+    classes = tuple(str(c) for c in class_names)
     table = resolve_speeds(speeds)
     speed = class_speeds(classes, table, uniform_speed_kmh=uniform_speed_kmh, source=source)
     prov = {**provenance, **speed_provenance(classes, speed, table, uniform_speed_kmh)}
@@ -257,8 +257,8 @@ def graph_to_network(
     return _edges_to_network(
         x,
         y,
-        index.get_indexer(np.asarray(u, dtype=np.int64)),
-        index.get_indexer(np.asarray(v, dtype=np.int64)),
+        index.get_indexer(pd.Index(np.asarray(u, dtype=np.int64))),
+        index.get_indexer(pd.Index(np.asarray(v, dtype=np.int64))),
         np.asarray(length, dtype=float),
         np.asarray(highway, dtype=object),
         speeds=speeds,

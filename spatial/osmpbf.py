@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import osmium
@@ -137,7 +138,9 @@ def read_way_pieces(
     n_nodes: list[int] = []
     hex_lines: list[str] = []
     slow: dict[int, list[float]] = {}  # way index → flat lon/lat, for ways with missing node locations
-    hw, ow, jn = [], [], []
+    hw: list[str] = []
+    ow: list[str] = []
+    jn: list[str] = []
     dropped: dict[str, int] = {}
     seen = 0
     wkb = WKBFactory()
@@ -149,7 +152,8 @@ def read_way_pieces(
             # (in C++: ways with another highway value never reach Python)
             .with_filter(osmium.filter.TagFilter(*(("highway", h) for h in sorted(highways))))
         )
-        for w in fp:
+        for entity in fp:
+            w = cast(osmium.osm.Way, entity)  # the entity filter lets only ways through
             seen += 1
             tags = w.tags
             why = _excluded(tags, highways)
@@ -167,9 +171,9 @@ def read_way_pieces(
                 slow[len(hw)] = _way_nodes_one_by_one(nodes)[1]
             refs += ids
             n_nodes.append(len(ids))
-            hw.append(tags.get("highway"))
-            ow.append(tags.get("oneway", "").strip().lower())
-            jn.append(tags.get("junction", "").strip().lower())
+            hw.append(tags["highway"])  # present: _excluded refuses ways without it
+            ow.append((tags.get("oneway") or "").strip().lower())
+            jn.append((tags.get("junction") or "").strip().lower())
     except (RuntimeError, OSError) as exc:  # libosmium reports unreadable input as RuntimeError
         raise InputFileError(f"{path}: cannot be read as an OSM PBF ({exc})") from exc
 
@@ -230,7 +234,7 @@ def _coords(hex_lines: list[str], counts: np.ndarray, slow: dict[int, list[float
 
 def _pieces(
     ref: np.ndarray, lon: np.ndarray, lat: np.ndarray, way_of: np.ndarray, counts: np.ndarray, valid: np.ndarray
-) -> tuple[np.ndarray, ...]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Cut ways at kept nodes: (node ids, lon, lat, u, v, length_m, way) — see ``WayPieces``."""
     # runs of consecutive usable nodes of one way act as ways of their own
     first = np.zeros(ref.shape[0], dtype=bool)

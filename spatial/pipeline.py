@@ -46,7 +46,7 @@ from spatial.errors import HealthplanError, InputFileError
 from spatial.network import Network
 from spatial.odmatrix import TravelMatrix, place_facility_minutes
 from spatial.population import PopulationGrid
-from spatial.reach import site_cells
+from spatial.reach import SiteCells, site_cells
 from spatial.regions import Region, resolve
 from spatial.results import Geometry, Inputs, Metrics, Notice, PlanInputs, Results, Times
 from spatial.scenario import CapacityAnalysis, Scenario, Source
@@ -292,7 +292,8 @@ class Pipeline:
 
         return self._cached("metrics", key, compute)
 
-    def _emergency(self, s: Scenario, plan: PlanInputs | None) -> tuple[Any, tuple[str, ...], tuple[Notice, ...]]:
+    def _emergency(self, s: Scenario, plan: PlanInputs | None
+                   ) -> tuple[coverage.Coverage | None, tuple[str, ...], tuple[Notice, ...]]:
         """The emergency circle of the scenario's or the plan's named sites, if any lie in the region."""
         if s.emergency_sites is not None:
             sites = facilities.read_facilities(str(s.emergency_sites.path),
@@ -384,7 +385,7 @@ class Pipeline:
             return gpd.GeoDataFrame({"name": [], "source": []}, geometry=[], crs="EPSG:4326")
         return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
 
-    def _site_cells(self, s: Scenario) -> Any:
+    def _site_cells(self, s: Scenario) -> SiteCells:
         """The cells as siting sees them (today's minutes to the facilities, the chosen weight)."""
         return site_cells(self.population(s), self.cells(s), self.minutes(s, "facilities")[0],
                           weight=s.sites.weight)
@@ -464,7 +465,8 @@ class Pipeline:
         return self._cached("odmatrix", self._k_matrix(s, limit_min), compute)
 
     def _k_capacity(self, s: Scenario) -> str:
-        return _key("capacity", self._k_matrix(s, self._capacity_threshold(s)), asdict(s.access.capacity))
+        c = s.access.capacity
+        return _key("capacity", self._k_matrix(s, self._capacity_threshold(s)), asdict(c) if c is not None else None)
 
     def capacity(self, s: Scenario) -> acc.CapacityRun | None:
         """Capacity-aware coverage (None unless the scenario asks for it)."""
@@ -577,6 +579,7 @@ class Pipeline:
         """The plans' targets for this run: measured, measurable (with the input named) or not spatial."""
         if plan is None or plan.targets is None or not len(plan.targets):
             return None
+        targets = plan.targets
         src = s.resources or (s.facilities if s.facilities.kind == "file" else None)
         key = _key("plan_targets", self._k_minutes(s, "facilities"), self._k_minutes(s, "primary"),
                    s.thresholds.emergency_min, _source_key(s.emergency_sites), _source_key(s.emergency_destinations),
@@ -588,13 +591,13 @@ class Pipeline:
             measured = None
             if frame is not None:
                 try:
-                    measured = ptargets.measure_resources(frame, plan.targets, counties=region.counties)
+                    measured = ptargets.measure_resources(frame, targets, counties=region.counties)
                 except InputFileError as exc:
                     if named:
                         raise InputFileError(f"{path}: {exc}") from None
             emergency = self.metrics(s, plan).emergency
             return ptargets.plan_targets(
-                plan.targets, grid=grid, minutes=self.minutes(s, "facilities")[0],
+                targets, grid=grid, minutes=self.minutes(s, "facilities")[0],
                 primary_minutes=self.minutes(s, "primary")[0],
                 primary_stand_in=bool(self.facilities(s, "primary").get("stand_in", pd.Series(False)).any()),
                 counties=region.counties, emergency=emergency,
@@ -615,7 +618,25 @@ class Pipeline:
         geometry: bool = True,
         with_candidate_isochrones: bool = True,
     ) -> Results:
-        """Run every stage the scenario asks for and assemble the results (with notices and provenance)."""
+        """Run every stage the scenario asks for and assemble the results (with notices and provenance).
+
+        Parameters
+        ----------
+        s : Scenario
+            The validated scenario.
+        plan : PlanInputs, optional
+            What the region's plans give (candidates, targets, emergency sites), from ``layers.inputs``.
+        progress : Progress
+            Hears what runs, with the share done (0–1; None when unknown).
+        geometry : bool
+            Trace gap polygons, isochrones and the travel-time surface (the slow, drawable part).
+        with_candidate_isochrones : bool
+            Trace each tested candidate's own isochrones.
+
+        Returns
+        -------
+        Results
+        """
         t0 = time.perf_counter()
         inputs = self.inputs(s, progress)
         progress("travel times to the facilities and to primary care", 0.3)
@@ -642,7 +663,21 @@ class Pipeline:
 
 
 def run(s: Scenario, plan: PlanInputs | None = None, *, progress: Progress = no_progress) -> Results:
-    """Run a scenario once with a fresh pipeline (what the CLI does)."""
+    """Run a scenario once with a fresh pipeline (what the CLI does).
+
+    Parameters
+    ----------
+    s : Scenario
+        The validated scenario.
+    plan : PlanInputs, optional
+        What the region's plans give, from ``layers.inputs``.
+    progress : Progress
+        Hears what runs, with the share done (0–1; None when unknown).
+
+    Returns
+    -------
+    Results
+    """
     return Pipeline().run(s, plan, progress=progress)
 
 

@@ -20,7 +20,7 @@ Everything else keeps the status the plan table gives it, a *measured* one witho
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +43,7 @@ COLUMNS: tuple[str, ...] = (
     "section", "layer", "plan_status",
 )  # fmt: skip
 
-_OPS = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less, "=": np.isclose}
+_OPS: dict[str, Callable[..., Any]] = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less, "=": np.isclose}
 
 
 @dataclass(frozen=True, eq=False)

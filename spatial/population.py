@@ -1,7 +1,5 @@
 """Gridded population: read a GeoTIFF (WorldPop, GHS-POP) or build one from the 2020 census by county.
 
-CONTRACT (coverage and siting code against this; the builders are filled in by the population work):
-
 ``PopulationGrid`` holds only the populated cells of a regular grid in ``metric_crs``.  Each cell has
 its centre in WGS84 and metres, its people, the urban part of them, the 60+ part, and its county.
 
@@ -31,7 +29,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
-import shapely
 from pyproj import CRS, Geod, Transformer
 from rasterio.enums import Resampling
 from rasterio.errors import CRSError, RasterioError
@@ -45,6 +42,7 @@ from spatial.census import CENSUS_DATE, CENSUS_SOURCE, county_totals
 from spatial.counties import county_index
 from spatial.errors import InputFileError, OptionError
 from spatial.facilities import county_seats
+from spatial.network import Network
 from spatial.regions import Region, resolve
 from spatial.settings import CELL_M_RANGE, GRID_M
 
@@ -88,11 +86,6 @@ class PopulationGrid:
     def rural(self) -> np.ndarray:
         """Rural persons per cell."""
         return self.pop - self.urban
-
-    @property
-    def urban_share(self) -> np.ndarray:
-        """Urban share of each cell's people (0–1)."""
-        return np.divide(self.urban, self.pop, out=np.zeros_like(self.pop), where=self.pop > 0)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -150,7 +143,22 @@ def _resolve(region: Region | str | int) -> Region:
 
 
 def region_grid(counties_m: gpd.GeoDataFrame, cell_m: float) -> tuple[Affine, tuple[int, int]]:
-    """Affine transform and (rows, cols) of the grid covering the counties, origin on multiples of cell_m."""
+    """Affine transform and (rows, cols) of the grid covering the counties, origin on multiples of cell_m.
+
+    Parameters
+    ----------
+    counties_m : geopandas.GeoDataFrame
+        The region's counties in its metric CRS.
+    cell_m : float
+        Cell size, metres.
+
+    Returns
+    -------
+    transform : Affine
+        The grid's affine transform (metric CRS, north up).
+    shape : tuple of int
+        (rows, cols), each at least 1.
+    """
     xmin, ymin, xmax, ymax = counties_m.total_bounds
     x0, y0 = math.floor(xmin / cell_m) * cell_m, math.floor(ymin / cell_m) * cell_m
     x1, y1 = math.ceil(xmax / cell_m) * cell_m, math.ceil(ymax / cell_m) * cell_m
@@ -159,7 +167,25 @@ def region_grid(counties_m: gpd.GeoDataFrame, cell_m: float) -> tuple[Affine, tu
 
 
 def county_raster(geoms_m: np.ndarray, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
-    """Index (0..n-1) of the county each cell centre falls in, -1 outside; every county gets ≥ 1 cell."""
+    """Index (0..n-1) of the county each cell centre falls in, -1 outside; every county gets ≥ 1 cell.
+
+    A county too small to hold a cell centre is given the cell under its representative point (or the
+    nearest free cell around it).
+
+    Parameters
+    ----------
+    geoms_m : numpy.ndarray
+        County polygons in the grid's metric CRS.
+    transform : Affine
+        The grid's affine transform.
+    shape : tuple of int
+        (rows, cols) of the grid.
+
+    Returns
+    -------
+    numpy.ndarray
+        int32 raster of county indices, -1 outside every county.
+    """
     n = len(geoms_m)
     idx = rasterize(
         ((g, i) for i, g in enumerate(geoms_m) if g is not None and not g.is_empty),
@@ -216,7 +242,20 @@ MAX_GRID_CELLS: int = 40_000_000
 
 
 def check_grid_size(region: Region, cell_m: float) -> int:
-    """Cells of the region's grid at ``cell_m`` metres; HealthplanError when it would not fit in memory."""
+    """Cells of the region's grid at ``cell_m`` metres; OptionError when it would not fit in memory.
+
+    Parameters
+    ----------
+    region : Region
+        The region (its counties' bounds in its metric CRS set the grid).
+    cell_m : float
+        Cell size, metres (> 0).
+
+    Returns
+    -------
+    int
+        Number of cells of the raster over the region's bounding box (at most ``MAX_GRID_CELLS``).
+    """
     if not (np.isfinite(cell_m) and cell_m > 0):
         raise OptionError(f"the cell size must be a positive number of metres (e.g. 500 or 1000), got {cell_m}")
     b = region.counties.to_crs(region.metric_crs).total_bounds
@@ -317,11 +356,28 @@ def _seat_distance(lay: _Layout, seats: pd.DataFrame) -> tuple[np.ndarray, list[
     return dist, [int(lay.adcodes[i]) for i in no_seat]
 
 
-def road_rasters(network: Any, crs: str, transform: Affine, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+def road_rasters(network: Network, crs: str, transform: Affine, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """Road metres per cell weighted for urban and for rural settlement, each smoothed (ROAD_SMOOTH_M).
 
     Each road (one direction of a two-way pair) is sampled every half cell along the straight line
     between its nodes and its network length shared among the samples.
+
+    Parameters
+    ----------
+    network : Network
+        The road network.
+    crs : str
+        The grid's metric CRS.
+    transform : Affine
+        The grid's affine transform.
+    shape : tuple of int
+        (rows, cols) of the grid.
+
+    Returns
+    -------
+    urban, rural : numpy.ndarray
+        float64 rasters of ``shape``: road metres per cell, weighted by road class for urban and for
+        rural settlement, Gaussian-smoothed.
     """
     tail = network.tail.astype(np.int64)
     head = network.head.astype(np.int64)
@@ -357,9 +413,28 @@ def road_rasters(network: Any, crs: str, transform: Affine, shape: tuple[int, in
     return urban, rural
 
 
-def dasymetric(lay: _Layout, totals: pd.DataFrame, seats: pd.DataFrame, network: Any | None
+def dasymetric(lay: _Layout, totals: pd.DataFrame, seats: pd.DataFrame, network: Network | None
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
-    """Persons, urban persons and 60+ persons per layout cell, keeping each county's census totals exactly."""
+    """Persons, urban persons and 60+ persons per layout cell, keeping each county's census totals exactly.
+
+    Parameters
+    ----------
+    lay : _Layout
+        The region's grid and each cell's county.
+    totals : pandas.DataFrame
+        Census totals per county in layout order (pop_total, pop_urban, pop_rural, pop_60plus; persons).
+    seats : pandas.DataFrame
+        County seats (adcode, lon, lat in WGS84 degrees).
+    network : Network or None
+        Roads that place the people (see :func:`from_census`); None uses distance decay instead.
+
+    Returns
+    -------
+    pop, urban, pop60 : numpy.ndarray
+        float64 persons per layout cell.
+    no_seat : list of int
+        Adcodes of counties without a seat (their surface point stood in).
+    """
     n = len(lay.adcodes)
     cid = lay.cid
     urban_c = totals["pop_urban"].to_numpy(float)
@@ -391,7 +466,7 @@ def dasymetric(lay: _Layout, totals: pd.DataFrame, seats: pd.DataFrame, network:
     return pop, urban, pop * share60_c[cid], no_seat
 
 
-def from_census(region: Any, *, network: Any | None = None, cell_m: float = GRID_M,
+def from_census(region: Region | str | int, *, network: Network | None = None, cell_m: float = GRID_M,
                 seats: pd.DataFrame | None = None) -> PopulationGrid:
     """A dasymetric 2020-census population surface of a region on a cell_m-metre grid (persons per cell).
 
@@ -405,6 +480,22 @@ def from_census(region: Any, *, network: Any | None = None, cell_m: float = GRID
     Without a network: urban by the seat kernel, rural by exp(-d / county equivalent radius).
     Seats come from data/facilities/county_seats.csv (or ``seats``: adcode, lon, lat); a county without
     one uses a point on its surface (listed in provenance).
+
+    Parameters
+    ----------
+    region : Region, str or int
+        The region, or its name or adcode (``spatial.regions.resolve``).
+    network : Network, optional
+        The road network that places the people along roads.
+    cell_m : float
+        Cell size, metres.
+    seats : pandas.DataFrame, optional
+        County seats (adcode, lon, lat in WGS84 degrees) instead of the committed table.
+
+    Returns
+    -------
+    PopulationGrid
+        The populated cells (persons per cell), with provenance.
     """
     reg = _resolve(region)
     lay = _layout(reg, cell_m)
@@ -478,7 +569,7 @@ def native_cell_m(path: Path | str) -> float | None:
     return _cell_tag(value)
 
 
-def read_geotiff(path: Path | str, region: Any, *, cell_m: float | None = None) -> PopulationGrid:
+def read_geotiff(path: Path | str, region: Region | str | int, *, cell_m: float | None = None) -> PopulationGrid:
     """A population GeoTIFF (persons per pixel, any CRS) warped onto the region's grid, total kept.
 
     The raster is read over the region's bounds, converted to persons per m², warped area-weighted
@@ -486,7 +577,21 @@ def read_geotiff(path: Path | str, region: Any, *, cell_m: float | None = None) 
     total equals the raster's persons in pixels whose centre lies in one of the region's counties.
     Nodata, NaN and negative values count as 0 people.  Band 1 is persons; a file written by
     ``write_geotiff`` also brings its urban and pop60 bands, otherwise they are the census county shares.
-    ``cell_m`` defaults to the file's own healthplan cell size, else GRID_M.
+    InputFileError names the file when it cannot be read or used.
+
+    Parameters
+    ----------
+    path : Path or str
+        The GeoTIFF.
+    region : Region, str or int
+        The region, or its name or adcode.
+    cell_m : float, optional
+        Cell size, metres; defaults to the file's own healthplan cell size, else GRID_M.
+
+    Returns
+    -------
+    PopulationGrid
+        The populated cells (persons per cell), with provenance.
     """
     path = Path(path)
     reg = _resolve(region)
@@ -516,8 +621,21 @@ def read_geotiff(path: Path | str, region: Any, *, cell_m: float | None = None) 
     return _warp(path, reg, region, values, area, src_transform, src_crs, tags, names, ours, bands, cell_m)
 
 
-def check_geotiff(path: Path | str, region: Any) -> None:
-    """Check a population GeoTIFF without reading its pixels: it opens, has a CRS, overlaps the region, fits."""
+def check_geotiff(path: Path | str, region: Region | str | int) -> None:
+    """Check a population GeoTIFF without reading its pixels: it opens, has a CRS, overlaps the region, fits.
+
+    Parameters
+    ----------
+    path : Path or str
+        The GeoTIFF.
+    region : Region, str or int
+        The region, or its name or adcode.
+
+    Raises
+    ------
+    InputFileError
+        Naming the file and what to fix, when a check fails.
+    """
     path = Path(path)
     reg = _resolve(region)
     if path.is_dir():
@@ -532,7 +650,7 @@ def check_geotiff(path: Path | str, region: Any) -> None:
                              "a population raster such as a WorldPop or GHS-POP .tif") from None
 
 
-def _read_window(path: Path, src: Any, reg: Region, region: Any, cell_m: float | None) -> tuple:
+def _read_window(path: Path, src: Any, reg: Region, region: Region | str | int, cell_m: float | None) -> tuple:
     """Band values (masked, float32) over the region's bounds and what describes them; refuses what cannot fit."""
     tags = src.tags()
     if cell_m is None:
@@ -543,7 +661,7 @@ def _read_window(path: Path, src: Any, reg: Region, region: Any, cell_m: float |
     return data, src.window_transform(win), src.crs, tags, names, ours, bands, float(cell_m)
 
 
-def _window(path: Path, src: Any, reg: Region, region: Any) -> tuple[Window, list[int], bool]:
+def _window(path: Path, src: Any, reg: Region, region: Region | str | int) -> tuple[Window, list[int], bool]:
     """The window over the region's bounds (plus a pixel), the bands to read, whether the file is ours."""
     if src.crs is None:
         raise InputFileError(f"{path}: the raster has no coordinate reference system; set one "
@@ -590,7 +708,7 @@ def _check_density(path: Path, values: np.ndarray, area_m2: np.ndarray) -> None:
             "value set?")
 
 
-def _warp(path: Path, reg: Region, region: Any, values: np.ndarray, area: np.ndarray, src_transform: Affine,
+def _warp(path: Path, reg: Region, region: Region | str | int, values: np.ndarray, area: np.ndarray, src_transform: Affine,
           src_crs: Any, tags: Mapping[str, str], names: list[str], ours: bool, bands: list[int],
           cell_m: float) -> PopulationGrid:
     """The checked persons (and urban, 60+ bands of our own files) warped onto the region grid, total kept."""
@@ -659,9 +777,23 @@ def write_geotiff(grid: PopulationGrid, path: Path | str, *, extra: Mapping[str,
                   provenance: Mapping[str, Any] | None = None) -> Path:
     """Write the grid as a float32 GeoTIFF: pop, urban, pop60 (persons per cell), then the ``extra`` bands.
 
-    ``extra`` maps a band name to one value per cell (e.g. minutes to the nearest hospital; inf and NaN
-    become nodata).  Tags carry the band names, the cell size and the provenance (the grid's, or the
-    one given).  Written aside and moved into place.
+    Tags carry the band names, the cell size and the provenance.  Written aside and moved into place.
+
+    Parameters
+    ----------
+    grid : PopulationGrid
+        The populated cells (the raster covers the grid's shape; other cells are nodata).
+    path : Path or str
+        The file to write (its folder is created).
+    extra : mapping of str to numpy.ndarray, optional
+        Band name → one value per cell (e.g. minutes to the nearest hospital; inf and NaN become nodata).
+    provenance : mapping, optional
+        Provenance to record instead of the grid's.
+
+    Returns
+    -------
+    Path
+        ``path``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -699,15 +831,3 @@ def write_geotiff(grid: PopulationGrid, path: Path | str, *, extra: Mapping[str,
     finally:
         tmp.unlink(missing_ok=True)
     return path
-
-
-def cells_frame(grid: PopulationGrid) -> gpd.GeoDataFrame:
-    """Square cell polygons (WGS84) with pop, urban, rural, pop60 (persons) and county adcode."""
-    h = grid.cell_m / 2.0
-    boxes = shapely.box(grid.x_m - h, grid.y_m - h, grid.x_m + h, grid.y_m + h)
-    frame = gpd.GeoDataFrame(
-        {"pop": grid.pop, "urban": grid.urban, "rural": grid.rural, "pop60": grid.pop60, "county": grid.county,
-         "row": grid.row, "col": grid.col},
-        geometry=boxes, crs=grid.metric_crs,
-    )
-    return frame.to_crs("EPSG:4326")

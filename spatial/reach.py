@@ -48,7 +48,20 @@ def site_cells(
 ) -> SiteCells:
     """Cells as siting sees them, from the grid, its cells' snap (``traveltime.snap``) and today's minutes.
 
-    ``weight`` picks whom to count: pop (everyone), urban, rural or pop60 (aged 60+).
+    Parameters
+    ----------
+    grid : PopulationGrid
+        The populated cells.
+    snapped : traveltime.Snap
+        The cells' centres snapped to the network.
+    current_min : numpy.ndarray
+        Minutes from each cell to today's nearest facility (inf or NaN where unreachable).
+    weight : str
+        Whom to count: pop (everyone), urban, rural or pop60 (aged 60+).
+
+    Returns
+    -------
+    SiteCells
     """
     if weight not in WEIGHTS:
         raise HealthplanError(f"unknown population weight {weight!r}: use one of {', '.join(WEIGHTS)}")
@@ -99,7 +112,27 @@ def candidate_reach(
 ) -> CandidateReach:
     """One bounded search per candidate (traveltime.reach_many), mapped to cells through their node and leg.
 
-    ``progress`` hears after each ``chunk`` of candidates how many have been searched.
+    Parameters
+    ----------
+    net : Network
+        The road network.
+    cells : SiteCells
+        The populated cells.
+    site_node : numpy.ndarray
+        Each candidate's snapped node.
+    site_access_min : numpy.ndarray
+        Each candidate's access leg, minutes.
+    limit_min : float
+        Searches stop here; minutes above it are not kept.
+    progress : Progress
+        Hears after each ``chunk`` of candidates how many have been searched.
+    chunk : int
+        Candidates per ``reach_many`` call.
+
+    Returns
+    -------
+    CandidateReach
+        Cells × candidates minutes (cell leg + network + site leg), kept only ≤ ``limit_min``.
     """
     site_node = np.atleast_1d(np.asarray(site_node)).astype(np.int32)
     site_access_min = np.atleast_1d(np.asarray(site_access_min, dtype=np.float64))
@@ -130,7 +163,23 @@ def candidate_reach(
 def coverage_problem(
     cells: SiteCells, reach: CandidateReach, *, threshold_min: float, names: Sequence[str] = ()
 ) -> CoverProblem:
-    """The coverage problem at one threshold from the cells and the candidates' reach."""
+    """The coverage problem at one threshold from the cells and the candidates' reach.
+
+    Parameters
+    ----------
+    cells : SiteCells
+        The populated cells.
+    reach : CandidateReach
+        Minutes from cells to candidates.
+    threshold_min : float
+        The coverage threshold, minutes (≤ ``reach.limit_min``).
+    names : sequence of str
+        Candidate names.
+
+    Returns
+    -------
+    CoverProblem
+    """
     return problem_from_minutes(
         cells.weight, cells.current_min, reach.cover(threshold_min), threshold_min=threshold_min, names=names
     )

@@ -71,10 +71,10 @@ class ReferralChain:
                 "name": list(self.point_names),
                 "adcode": self.point_county,
                 "county_hospital": h,
-                "county_hospital_name": np.where(h >= 0, hn[np.maximum(h, 0)] if hn.size else None, None),
+                "county_hospital_name": _name_at(hn, h),
                 "to_county_hospital_min": _nan_inf(self.to_county_min),
                 "tertiary": t,
-                "tertiary_name": np.where(t >= 0, tn[np.maximum(t, 0)] if tn.size else None, None),
+                "tertiary_name": _name_at(tn, t),
                 "county_hospital_to_tertiary_min": _nan_inf(self.second_leg_min),
                 "chain_min": _nan_inf(chain),
                 "direct_tertiary_min": _nan_inf(self.direct_tertiary_min),
@@ -163,6 +163,14 @@ class ReferralChain:
         }
 
 
+def _name_at(names: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``names[index]`` as an object array, None where the index is −1 (no such hospital)."""
+    out = np.full(index.shape, None, dtype=object)
+    hit = index >= 0
+    out[hit] = names[index[hit]]
+    return out
+
+
 def _nan_inf(a: np.ndarray) -> np.ndarray:
     """Minutes with inf (unreachable) as NaN, for tables and exports."""
     return np.where(np.isfinite(a), a, np.nan)
@@ -176,7 +184,20 @@ def _names(frame: gpd.GeoDataFrame, prefix: str) -> tuple[str, ...]:
 
 
 def point_counties(points: gpd.GeoDataFrame, counties: gpd.GeoDataFrame | None) -> np.ndarray:
-    """County adcode of each point: its ``adcode`` column, else the county polygon it falls in (−1 outside/unknown)."""
+    """County adcode of each point: its ``adcode`` column, else the county polygon it falls in (−1 outside/unknown).
+
+    Parameters
+    ----------
+    points : geopandas.GeoDataFrame
+        The points (any CRS).
+    counties : geopandas.GeoDataFrame or None
+        County polygons with ``adcode``; without them and without an ``adcode`` column every point is −1.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 adcode per point.
+    """
     if "adcode" in points.columns:
         return points["adcode"].fillna(-1).astype("int64").to_numpy()
     if counties is None:

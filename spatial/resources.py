@@ -14,6 +14,7 @@ value, comparator, per, per_count, scope, clause), so the engine never imports t
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -90,8 +91,8 @@ def facility_counties(facilities: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) 
                 f"the facilities' 'adcode' column must hold 6-digit county codes; rows "
                 f"{', '.join(str(int(r)) for r in rows[bad].head(5))} do not (e.g. {facilities['adcode'][bad].iloc[0]!r})"
             )
-        codes = codes.fillna(0).astype(np.int64).to_numpy()
-        return np.where(np.isin(codes, counties["adcode"].to_numpy(dtype=np.int64)), codes, 0)
+        adcodes = codes.fillna(0).astype(np.int64).to_numpy()
+        return np.where(np.isin(adcodes, counties["adcode"].to_numpy(dtype=np.int64)), adcodes, 0)
     polys = counties.to_crs("EPSG:4326")
     hit_pt, hit_poly = polys.sindex.query(
         facilities.geometry.to_crs("EPSG:4326").values, predicate="intersects"
@@ -115,7 +116,7 @@ def county_denominators(counties: gpd.GeoDataFrame, population: pd.DataFrame | N
 
 def _meets(rate: np.ndarray, target: float, comparator: str) -> np.ndarray:
     """Whether each rate satisfies ``comparator target`` (NaN rates never do)."""
-    ops = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less, "=": np.isclose}
+    ops: dict[str, Callable[..., np.ndarray]] = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less, "=": np.isclose}
     with np.errstate(invalid="ignore"):
         return ops.get(comparator, np.greater_equal)(rate, target) & ~np.isnan(rate)
 
@@ -176,7 +177,7 @@ def resources_by_county(
         counties.set_index("adcode").reindex(codes)["name_zh"].to_numpy() if "name_zh" in counties else codes
     )
     fac_county = facility_counties(facilities, counties)
-    pos = pd.Index(codes).get_indexer(fac_county)
+    pos = pd.Index(codes).get_indexer(pd.Index(fac_county))
     inside = pos >= 0
     if (~inside).any():
         log.warning(
@@ -194,6 +195,8 @@ def resources_by_county(
             denom = denominators["area_km2"].to_numpy(dtype=float)
         else:
             denom = denominators[CENSUS_COLUMN[t["per"]]].to_numpy(dtype=float)
+        unit_amount: np.ndarray  # float64 (bincount's int/float overloads would otherwise narrow it)
+        unit_denom: np.ndarray
         unit_codes, unit_names, unit_amount, unit_denom = codes, names, amount, denom
         if t["scope"] == "each prefecture":  # prefecture = the first 4 digits of the county adcode
             pref = codes // 100 * 100

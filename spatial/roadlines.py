@@ -17,10 +17,11 @@ import geopandas as gpd
 import numpy as np
 import pyogrio
 import shapely
-from pyproj import Transformer
+from numpy.typing import ArrayLike
+from pyproj import CRS, Transformer
 
 from spatial.coords import metric_crs as fit_metric_crs
-from spatial.coords import to_wgs84
+from spatial.coords import DATUMS, is_datum, to_wgs84
 from spatial.errors import InputFileError, NetworkError
 from spatial.network import Network, assemble, file_identity, travel_minutes
 from spatial.osm import MEMORY_SHARE, machine_memory_bytes
@@ -59,7 +60,8 @@ def _oneway_codes(values: np.ndarray, *, path: Path, field: str) -> tuple[np.nda
     return np.isin(codes, list(_ONEWAY_FORWARD)), np.isin(codes, list(_ONEWAY_BACKWARD))
 
 
-def _read_lines(path: Path, *, class_field: str, layer: str | int | None, oneway_field: str | None):
+def _read_lines(path: Path, *, class_field: str | None, layer: str | int | None,
+                oneway_field: str | None) -> tuple[gpd.GeoDataFrame, str | int]:
     """Read the line layer as a GeoDataFrame (WGS84), with helpful errors for the usual mistakes."""
     if not path.exists():
         raise InputFileError(f"road file {path} not found")
@@ -132,7 +134,8 @@ def _feature_list(rows: np.ndarray) -> str:
     return f"feature{'s' if rows.size > 1 else ''} {shown}{' …' if rows.size > 5 else ''}"
 
 
-def _check_vertices(geoms: np.ndarray, ok: np.ndarray, path: Path, *, crs, projected_from=None) -> None:
+def _check_vertices(geoms: ArrayLike, ok: np.ndarray, path: Path, *, crs: CRS | None,
+                    projected_from: CRS | None = None) -> None:
     """Refuse line vertices that are NaN/infinite, or not degrees where degrees are expected, naming the features."""
     xy, index = shapely.get_coordinates(np.asarray(geoms, dtype=object)[ok], return_index=True)
     rows = np.flatnonzero(ok)[index]
@@ -157,7 +160,7 @@ def _check_vertices(geoms: np.ndarray, ok: np.ndarray, path: Path, *, crs, proje
                              "check the layer's CRS and those vertices")
 
 
-def _lines_to_wgs84(frame, path: Path, datum: str):
+def _lines_to_wgs84(frame: gpd.GeoDataFrame, path: Path, datum: str) -> tuple[np.ndarray, np.ndarray, int]:
     """Line geometries in WGS84 degrees as a numpy object array, plus the row (1-based) of each part."""
     geoms = frame.geometry.values
     gtype = shapely.get_type_id(np.asarray(geoms, dtype=object))
@@ -198,6 +201,8 @@ def _lines_to_wgs84(frame, path: Path, datum: str):
         lines = np.asarray(parts, dtype=object)
     lines = np.asarray(lines, dtype=object)
     if datum != "wgs84":
+        if not is_datum(datum):
+            raise ValueError(f"unknown datum {datum!r}; use one of {', '.join(DATUMS)}")
         lines = shapely.transform(lines, lambda c: np.column_stack(to_wgs84(c[:, 0], c[:, 1], datum)))
     return lines, rows, int(missing.sum())
 
@@ -273,7 +278,7 @@ def lines_to_network(
     frame: gpd.GeoDataFrame,
     path: Path,
     *,
-    layer_name: str,
+    layer_name: str | int,
     class_field: str | None,
     speeds: Mapping[str, float] | str | Path | None = None,
     uniform_speed_kmh: float | None = None,
@@ -304,8 +309,8 @@ def lines_to_network(
             f"{', '.join(map(str, bad_rows))}; fill them in or use --uniform-speed"
         )
     class_str = np.where(null, "unknown", np.array([str(c).strip() for c in raw_class], dtype=object))
-    classes, class_idx = np.unique(class_str.astype(str), return_inverse=True)
-    classes = tuple(str(c) for c in classes)
+    class_names, class_idx = np.unique(class_str.astype(str), return_inverse=True)
+    classes = tuple(str(c) for c in class_names)
     table = resolve_speeds(speeds)
     speed_of_class = class_speeds(classes, table, uniform_speed_kmh=uniform_speed_kmh, source=str(path))
 

@@ -39,7 +39,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,7 +167,7 @@ def scaling_problem(
 
 def _within(m: TravelMatrix | sp.spmatrix | sp.sparray, threshold_min: float) -> sp.csr_matrix:
     """Entries ≤ threshold as CSR (stored zeros kept)."""
-    tm = m if isinstance(m, TravelMatrix) else TravelMatrix(sp.csr_matrix(m), float(np.inf))
+    tm = m if isinstance(m, TravelMatrix) else TravelMatrix(sp.csr_matrix(m), float(np.inf))  # type: ignore[call-overload]  # scipy-stubs: csr_matrix() takes _spbase, not the public spmatrix/sparray
     return tm.within(threshold_min)
 
 
@@ -197,7 +197,8 @@ def _merge_rows(pattern: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matrix, n
     _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.ravel()
     rep = pattern[first]
-    if (rep[inverse] != pattern).nnz:  # a fingerprint collision (never seen): keep every row
+    # scipy-stubs type sparse != sparse as bool; it is a sparse matrix of the differing entries
+    if (rep[inverse] != pattern).nnz:  # type: ignore[attr-defined]  # a fingerprint collision (never seen): keep every row
         log.warning("scaling: cell groups could not be merged safely; the model keeps one row per cell")
         return pattern, w.copy()
     return rep, np.bincount(inverse, weights=w, minlength=first.size)
@@ -252,7 +253,6 @@ class _Model:
     row_hi: np.ndarray
     cost: np.ndarray
     n_y: int
-    n_base_rows: int  # rows before the selection row
 
 
 def _model(p: ScalingProblem) -> _Model:
@@ -298,7 +298,6 @@ def _model(p: ScalingProblem) -> _Model:
         row_hi=row_hi,
         cost=np.concatenate([np.zeros(n), np.ones(pairs)]),
         n_y=n,
-        n_base_rows=n_rows,
     )
 
 
@@ -372,17 +371,16 @@ def _lazy_greedy(ev: _Evaluator, p: ScalingProblem, *, k_max: int, need: float =
     base = ev.served([])
     tol = _REL_TOL * max(p.total_population, 1.0)
     spent = 0.0
-    ratio = cost is not None
 
     def key(j: int, gain: float) -> float:
         """Priority: gain, or gain per unit cost (free sites first)."""
-        if not ratio:
+        if cost is None:
             return gain
         return np.inf if cost[j] == 0 else gain / cost[j]
 
     heap = []
     for j in range(p.n_candidates):
-        if ratio and cost[j] > budget:
+        if cost is not None and cost[j] > budget:
             continue
         g = ev.served([j]) - base
         if g > tol:
@@ -391,12 +389,12 @@ def _lazy_greedy(ev: _Evaluator, p: ScalingProblem, *, k_max: int, need: float =
     current = base
     while heap and len(chosen) < k_max and current - ev.served([]) < need - tol:
         _, j, g, stamp = heapq.heappop(heap)
-        if ratio and spent + cost[j] > budget * (1 + 1e-12):
+        if cost is not None and spent + cost[j] > budget * (1 + 1e-12):
             continue  # no longer affordable
         if stamp == len(chosen):
             chosen.append(j)
             gains.append(g)
-            spent += cost[j] if ratio else 0.0
+            spent += cost[j] if cost is not None else 0.0
             current += g
             continue
         g = ev.served(chosen + [j]) - current
@@ -566,7 +564,7 @@ def _finish(p: ScalingProblem, ev: _Evaluator, sites: Sequence[int], *, form: st
 
 def _exact_or_greedy(p: ScalingProblem, ev: _Evaluator, mdl: _Model, greedy: list[int], *, form: str,
                      maximise: bool, extra_row: tuple[np.ndarray, float, float], cost: np.ndarray | None,
-                     better: Any, time_limit_s: float, mip_rel_gap: float, t0: float, **kw: Any) -> ScalingResult:
+                     better: Callable[[list[int], list[int]], bool], time_limit_s: float, mip_rel_gap: float, t0: float, **kw: Any) -> ScalingResult:
     """Solve the MILP; keep its incumbent when it is at least as good as greedy, else greedy (said so)."""
     milp = _solve_milp(p, mdl, ev, greedy, maximise=maximise, extra_row=extra_row, cost=cost,
                        time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
@@ -587,6 +585,24 @@ def best_k(p: ScalingProblem, k: int, *, method: str = "exact", time_limit_s: fl
     """The ``k`` new sites (at most) that serve the most persons, capacity counted (today's facilities kept).
 
     Fewer than k come back when further sites would serve nobody more.
+
+    Parameters
+    ----------
+    p : ScalingProblem
+        Cells, facilities, candidates and capacities (:func:`scaling_problem`).
+    k : int
+        Most new sites (≥ 1).
+    method : str
+        "exact" (HiGHS MILP warm-started from greedy; greedy's answer stands when the solver does no
+        better) or "greedy".
+    time_limit_s : float
+        Solver time limit, seconds.
+    mip_rel_gap : float
+        Relative MIP gap at which HiGHS stops.
+
+    Returns
+    -------
+    ScalingResult
     """
     _check_method(method)
     if int(k) != k or k < 1:
@@ -612,6 +628,24 @@ def within_budget(p: ScalingProblem, budget: float, *, method: str = "exact", ti
 
     The greedy yardstick is the better of (a) sites by persons gained per unit cost while affordable
     and (b) the single best affordable site.
+
+    Parameters
+    ----------
+    p : ScalingProblem
+        Cells, facilities, candidates, capacities and candidate costs (:func:`scaling_problem`).
+    budget : float
+        Most total cost of the new sites (the candidates' cost unit; ≥ 0).
+    method : str
+        "exact" (HiGHS MILP warm-started from greedy; greedy's answer stands when the solver does no
+        better) or "greedy".
+    time_limit_s : float
+        Solver time limit, seconds.
+    mip_rel_gap : float
+        Relative MIP gap at which HiGHS stops.
+
+    Returns
+    -------
+    ScalingResult
     """
     _check_method(method)
     if not (np.isfinite(budget) and budget >= 0):
@@ -643,6 +677,24 @@ def fewest_sites(p: ScalingProblem, target_share: float, *, method: str = "exact
 
     When even every candidate together cannot reach the target, ``feasible`` is false and the result
     lists every site that adds anyone, in greedy order, with the share they reach.
+
+    Parameters
+    ----------
+    p : ScalingProblem
+        Cells, facilities, candidates and capacities (:func:`scaling_problem`).
+    target_share : float
+        Share of all persons to serve, in (0, 1].
+    method : str
+        "exact" (HiGHS MILP warm-started from greedy; greedy's answer stands when the solver does no
+        better) or "greedy".
+    time_limit_s : float
+        Solver time limit, seconds.
+    mip_rel_gap : float
+        Relative MIP gap at which HiGHS stops.
+
+    Returns
+    -------
+    ScalingResult
     """
     _check_method(method)
     if not 0.0 < target_share <= 1.0:
@@ -705,6 +757,42 @@ def scale_up(
     One bounded search per existing facility and per candidate (``odmatrix``); cells' minutes add
     their access legs.  The summary also carries ``served_after_sequential``: persons served with the
     chosen sites under AccessMod's facility-by-facility rule (``spatial.capacity``, default order).
+
+    Parameters
+    ----------
+    net : Network
+        The road network.
+    grid : PopulationGrid
+        The populated cells.
+    existing : geopandas.GeoDataFrame
+        Today's facilities (points).
+    existing_capacity : array-like
+        Persons each of today's facilities can serve (``inf`` = unlimited).
+    candidates : geopandas.GeoDataFrame
+        Candidate sites (points; names from a ``name`` column when present).
+    candidate_capacity : float or array-like
+        Persons each new site can serve (one value for all, or one per candidate).
+    threshold_min : float
+        A facility serves only cells within this many minutes.
+    k, target_share, budget : optional
+        The form: :func:`best_k`, :func:`fewest_sites` (share 0–1) or :func:`within_budget` (cost units).
+    candidate_cost : array-like, optional
+        Cost of each candidate (≥ 0); 1 each when omitted.
+    method : str
+        "exact" (HiGHS MILP warm-started from greedy; greedy's answer stands when the solver does no
+        better) or "greedy".
+    time_limit_s : float
+        Solver time limit, seconds.
+    mip_rel_gap : float
+        Relative MIP gap at which HiGHS stops.
+    weight : str
+        The population column to serve: pop, urban, rural or pop60.
+    access : traveltime.Snap, optional
+        The cells' snap, when already computed.
+
+    Returns
+    -------
+    ScalingResult
     """
     forms = [x is not None for x in (k, target_share, budget)]
     if sum(forms) != 1:
@@ -718,13 +806,13 @@ def scale_up(
     pop = np.asarray(getattr(grid, weight), dtype=np.float64)
     p = scaling_problem(a, b, pop, existing_capacity, candidate_capacity, threshold_min=threshold_min,
                         candidate_cost=candidate_cost, names=names)
-    opts = {"method": method, "time_limit_s": time_limit_s, "mip_rel_gap": mip_rel_gap}
     if k is not None:
-        res = best_k(p, k, **opts)
+        res = best_k(p, k, method=method, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
     elif target_share is not None:
-        res = fewest_sites(p, target_share, **opts)
+        res = fewest_sites(p, target_share, method=method, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
     else:
-        res = within_budget(p, float(budget), **opts)  # type: ignore[arg-type]
+        assert budget is not None  # exactly one of k, target_share, budget (checked above)
+        res = within_budget(p, float(budget), method=method, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
     cols = sp.hstack([a.minutes, b.minutes[:, res.chosen]], format="csr")
     caps = np.r_[p.existing_capacity, p.candidate_capacity[res.chosen]]
     seq = allocate(TravelMatrix(cols, float(threshold_min)), pop, caps, threshold_min=threshold_min)

@@ -556,12 +556,13 @@ def from_dict(raw: Any, *, where: str = "scenario", base: Path | None = None,
         c = r.mapping(c, f"sites.points[{i}]")
         r.keys(c, f"sites.points[{i}]", ("name", "lon", "lat"))
         lon, lat = c.get("lon"), c.get("lat")
-        if any(isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) for v in (lon, lat)) \
-                or not (-180 <= lon <= 180 and -90 <= lat <= 90):  # type: ignore[operator]
+        if (isinstance(lon, bool) or isinstance(lat, bool) or not isinstance(lon, int | float)
+                or not isinstance(lat, int | float) or not (math.isfinite(lon) and math.isfinite(lat))
+                or not (-180 <= lon <= 180 and -90 <= lat <= 90)):
             raise r.bad(f"sites.points[{i}]", f"needs lon in −180…180 and lat in −90…90 (WGS84 degrees), "
                                               f"got {lon!r}, {lat!r}")
         points.append(Candidate(r.text(c, "name", f"site {i}", f"sites.points[{i}].") or f"site {i}",
-                                float(lon), float(lat)))  # type: ignore[arg-type]
+                                float(lon), float(lat)))
     sources = tuple(r.source(s, f"sites.sources[{i}]", CANDIDATE_SOURCES[1:])
                     for i, s in enumerate(si.get("sources") or [], start=1))
     weight = si.get("weight", "pop")

@@ -186,8 +186,8 @@ def choose_sites(
         result = siting.maximal_covering(problem, min(int(k), problem.n_candidates), method=method,
                                          time_limit_s=time_limit_s)
     else:
-        result = siting.set_covering(problem, float(target_share), method=method,  # type: ignore[arg-type]
-                                     time_limit_s=time_limit_s)
+        assert target_share is not None  # exactly one of k and target_share (checked above)
+        result = siting.set_covering(problem, float(target_share), method=method, time_limit_s=time_limit_s)
     alone = problem.gains()
     chosen = sub.iloc[result.chosen].copy()
     chosen.insert(0, "order", np.arange(1, result.chosen.size + 1))

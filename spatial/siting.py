@@ -102,7 +102,7 @@ def _check(problem: CoverProblem, method: str) -> None:
         raise HealthplanError(f"unknown siting method {method!r}: use one of {', '.join(METHODS)}")
 
 
-def _result(problem: CoverProblem, sites: Sequence[int], *, method: str, solve_s: float, **kw: Any) -> SitingResult:
+def _result(problem: CoverProblem, sites: Sequence[int] | np.ndarray, *, method: str, solve_s: float, **kw: Any) -> SitingResult:
     """Assemble a result: greedy order of the sites, their marginal gains, covered before/after."""
     order, gains = greedy.order_by_gain(problem.open_matrix, problem.open_weight, sites)
     if np.any(gains <= 0):  # a site that adds nobody given the others is not worth building: leave it out
@@ -135,8 +135,20 @@ def maximal_covering(
         Number of new sites (≥ 1).  Fewer come back when the rest would add nobody.
     method : {"greedy", "exact"}
         Greedy with Teitz–Bart interchange, or HiGHS warm-started from greedy.
+    interchange : bool
+        Improve greedy's sites by Teitz–Bart swaps (also the start HiGHS gets).
+    starts : int
+        Interchange restarts from greedy sets forced to open with other strong sites.
     time_limit_s : float
         HiGHS time limit (seconds); at the limit the incumbent is reported with its bound and gap.
+    mip_rel_gap : float
+        Relative MIP gap at which HiGHS stops.
+
+    Returns
+    -------
+    SitingResult
+        The sites in greedy order with their marginal persons; for "exact" also the solver status,
+        bound and gap, and how far greedy fell short when optimality was proven.
     """
     _check(problem, method)
     if isinstance(k, bool) or int(k) != k or k < 1:
@@ -193,8 +205,18 @@ def set_covering(
         Share of the whole population to cover, in (0, 1].
     method : {"greedy", "exact"}
         Greedy (then shrunk by interchange), or HiGHS warm-started from greedy.
+    starts : int
+        Interchange restarts while shrinking greedy's set.
     time_limit_s : float
         HiGHS time limit (seconds).
+    mip_rel_gap : float
+        Relative MIP gap at which HiGHS stops.
+
+    Returns
+    -------
+    SitingResult
+        The fewest sites found, in greedy order; when the target cannot be reached, the sites that
+        add anyone and the best share they reach.
     """
     _check(problem, method)
     if not (isinstance(target_share, int | float) and 0.0 < target_share <= 1.0):

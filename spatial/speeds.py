@@ -96,11 +96,13 @@ def _parse_speed(value: object, path: Path, row: int) -> float:
     lo, hi = SPEED_RANGE_KMH
     if value is None or str(value).strip() == "":
         raise InputFileError(f"{path}, row {row}: speed_kmh is empty; give km/h ({lo:g}…{hi:g})")
+    not_number = f"{path}, row {row}: speed_kmh {textfile.quoted(value)} is not a number of km/h ({lo:g}…{hi:g})"
+    if not isinstance(value, str | int | float):  # a list, mapping or date from YAML
+        raise InputFileError(not_number)
     try:
-        speed = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise InputFileError(f"{path}, row {row}: speed_kmh {textfile.quoted(value)} is not a number of km/h "
-                             f"({lo:g}…{hi:g})") from None
+        speed = float(value)
+    except ValueError:
+        raise InputFileError(not_number) from None
     if not (np.isfinite(speed) and lo <= speed <= hi):
         raise InputFileError(f"{path}, row {row}: speed_kmh must be {lo:g}…{hi:g} km/h, got {textfile.quoted(value)}")
     return speed

@@ -90,7 +90,7 @@ def decode(path: Path, raw: bytes) -> str:
             raise InputFileError(f"{path}: starts like UTF-16 text but is not; save it as 'CSV UTF-8'") from None
     else:
         _refuse_damaged_utf8(path, raw)
-        text = None
+        found: str | None = None
         for encoding in ("utf-8-sig", "gb18030", "cp1252"):
             try:
                 candidate = raw.decode(encoding)
@@ -102,11 +102,12 @@ def decode(path: Path, raw: bytes) -> str:
                 if not _latin_plausible(candidate):
                     continue
                 log.warning("%s: not UTF-8 or GBK; read as Windows-1252/Latin-1 (Western European) text", path)
-            text = candidate
+            found = candidate
             break
-        if text is None:
+        if found is None:
             raise InputFileError(f"{path}: not a text file in UTF-8, GBK/GB18030 or Latin-1 (binary data, or "
                                  "another encoding); save it as 'CSV UTF-8' from Excel or WPS")
+        text = found
     if "\x00" in text:
         raise InputFileError(f"{path}: holds NUL bytes, so it is not a text table (binary data, or UTF-16 saved "
                              "without its byte-order mark); save it as 'CSV UTF-8'")

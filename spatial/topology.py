@@ -68,14 +68,14 @@ def _dangling_splits(
     empty = (np.empty(0, np.int64), np.empty(0, float), np.empty(0, np.int64))
     if len(dangling) == 0 or snap_m <= 0:
         return empty
-    points = shapely.points(node_xy[dangling])
+    points = np.asarray(shapely.points(node_xy[dangling]))
     pi, lj = shapely.STRtree(lines).query(points, predicate="dwithin", distance=float(snap_m))
     node = dangling[pi]
     keep = (start[lj] != node) & (end[lj] != node)  # not the node's own line
     pi, lj, node = pi[keep], lj[keep], node[keep]
     if len(pi) == 0:
         return empty
-    along = shapely.line_locate_point(lines[lj], points[pi])
+    along = np.asarray(shapely.line_locate_point(lines[lj], points[pi]))
     # a projection onto a line's end is an endpoint-to-endpoint case: the endpoint join covers it
     interior = (along > _END_TOL_M) & (along < shapely.length(lines[lj]) - _END_TOL_M)
     pi, lj, node, along = pi[interior], lj[interior], node[interior], along[interior]

@@ -8,6 +8,7 @@ edges are the cells' edges, in the grid's metric CRS.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import rasterio.features
@@ -15,15 +16,16 @@ import shapely
 from rasterio.transform import Affine
 
 
-def trace_labels(labels: np.ndarray, transform: Affine) -> dict[int, shapely.Geometry]:
+def trace_labels(labels: np.ndarray, transform: Affine) -> dict[int, shapely.Polygon | shapely.MultiPolygon]:
     """Dissolved polygon of every positive label of an int32 raster (label → geometry, raster CRS)."""
-    parts: dict[int, list[shapely.Geometry]] = {}
+    parts: dict[int, list[shapely.Polygon]] = {}
     mask = labels > 0
     if not mask.any():
         return {}
     for geom, value in rasterio.features.shapes(labels.astype(np.int32), mask=mask, transform=transform,
                                                 connectivity=4):
-        parts.setdefault(int(value), []).append(shapely.geometry.shape(geom))
+        # rasterio.features.shapes yields polygons only
+        parts.setdefault(int(value), []).append(cast(shapely.Polygon, shapely.geometry.shape(geom)))
     # the pieces of one label are its 4-connected components: disjoint, touching at most at corners,
     # so they form a valid MultiPolygon as they are (a union would only re-derive that, 4× slower)
     return {label: geoms[0] if len(geoms) == 1 else shapely.MultiPolygon(geoms) for label, geoms in parts.items()}
@@ -34,7 +36,7 @@ def trace_cells(
     col: np.ndarray,
     label: np.ndarray,
     transform: Sequence[float],
-) -> dict[int, shapely.Geometry]:
+) -> dict[int, shapely.Polygon | shapely.MultiPolygon]:
     """Dissolved polygons of grid cells (row, col) by their positive ``label``; cells with label ≤ 0 are left out.
 
     ``transform`` is the grid's affine (a, b, c, d, e, f); only the window holding the labelled cells is

@@ -316,10 +316,24 @@ def snap(
 ) -> Snap:
     """Snap WGS84 points to their nearest node; access leg = straight line × ``detour`` at ``access_kmh``.
 
-    ``lon``/``lat``: WGS84 degrees (scalars or arrays of one shape).  ``detour``: circuity of the
-    unmapped first/last stretch (≥ 1; settings.DETOUR_FACTOR).  ``access_kmh``: speed on that
-    stretch (> 0; settings.ACCESS_SPEED_KMH).  Distances are measured in ``net.metric_crs``; a point
-    on a node (to 1 µm of projection round-off) has a zero leg.
+    Distances are measured in ``net.metric_crs``; a point on a node (to 1 µm of projection round-off)
+    has a zero leg.
+
+    Parameters
+    ----------
+    net : Network
+        The road network.
+    lon, lat : array-like
+        Points, WGS84 degrees (scalars or arrays of one shape).
+    detour : float
+        Circuity of the unmapped first/last stretch (≥ 1; ``settings.DETOUR_FACTOR``).
+    access_kmh : float
+        Speed on that stretch, km/h (> 0; ``settings.ACCESS_SPEED_KMH``).
+
+    Returns
+    -------
+    Snap
+        Nearest node (int32), straight-line distance (metres) and access leg (minutes) of each point.
     """
     lon_a = np.atleast_1d(np.asarray(lon, dtype=np.float64)).ravel()
     lat_a = np.atleast_1d(np.asarray(lat, dtype=np.float64)).ravel()
@@ -341,7 +355,7 @@ def snap(
     dist_m, node = node_tree(net).query(np.column_stack([x, y]), workers=-1)
     dist_m = np.where(dist_m < _ON_NODE_M, 0.0, dist_m).astype(np.float64)
     access_min = dist_m * detour / (access_kmh * 1000.0 / 60.0)
-    return Snap(node=node.astype(np.int32), dist_m=dist_m, access_min=access_min)
+    return Snap(node=np.asarray(node).astype(np.int32), dist_m=dist_m, access_min=access_min)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -368,9 +382,27 @@ def nearest_minutes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Minutes from every node TO its nearest source, and which source (index into ``source_nodes``, −1 if none).
 
-    ``source_offset_min`` (one per source, ≥ 0) is added at the source — a facility's own access leg;
-    with duplicate nodes the smaller offset wins.  Nodes farther than ``limit_min`` (offset included)
-    get ``inf`` and −1; a finite limit makes the search stop early.
+    The search runs on the reversed graph, so times run from each node to the source.
+
+    Parameters
+    ----------
+    net : Network
+        The road network.
+    source_nodes : array-like of int
+        Node ids of the sources (facilities).
+    source_offset_min : array-like of float, optional
+        Minutes added at each source (one per source, ≥ 0), e.g. a facility's own access leg; with
+        duplicate nodes the smaller offset wins.
+    limit_min : float
+        Nodes farther than this (offset included) get ``inf`` and −1; a finite limit makes the search
+        stop early.
+
+    Returns
+    -------
+    minutes : numpy.ndarray
+        float64 (n_nodes,), minutes to the nearest source (``inf`` beyond the limit).
+    source : numpy.ndarray
+        int32 (n_nodes,), index into ``source_nodes`` of that source, −1 if none.
     """
     src = _check_nodes(net, source_nodes, "source_nodes")
     n = net.n_nodes
@@ -404,9 +436,26 @@ def reach(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Nodes from which ``node`` is reached within ``limit_min`` (``offset_min`` added), with their minutes.
 
-    Returns ``(nodes int32 ascending, minutes float64)``; ``minutes`` include ``offset_min`` (e.g. the
-    site's own access leg), so nothing is returned when the offset alone exceeds the limit.  The
-    search stops at the limit and costs O(nodes reached), not O(network).
+    The search stops at the limit and costs O(nodes reached), not O(network).
+
+    Parameters
+    ----------
+    net : Network
+        The road network.
+    node : int
+        The target node (e.g. a candidate site's snapped node).
+    limit_min : float
+        Time budget, minutes (≥ 0, or ``inf``).
+    offset_min : float
+        Minutes added to every time (e.g. the site's own access leg, ≥ 0); nothing is returned when
+        the offset alone exceeds the limit.
+
+    Returns
+    -------
+    nodes : numpy.ndarray
+        int32, ascending node ids within the limit.
+    minutes : numpy.ndarray
+        float64, minutes from each of those nodes to ``node``, offset included.
     """
     (target,) = _check_nodes(net, [node], "node")
     if not np.isfinite(offset_min) or offset_min < 0.0:
@@ -447,11 +496,27 @@ def reach_many(
 ) -> sp.csr_matrix:
     """Reach sets of many candidate nodes as a sparse (n_nodes × candidates) matrix of minutes.
 
-    Entry (v, j) is the time from node v to candidate j plus ``offsets[j]``, stored only where it is
-    ≤ ``limit_min``.  Stored zeros are real (a candidate's own node), so test the sparsity pattern
-    (``.indices``/``.indptr``, ``.getrow``), never ``value != 0``; scipy operations that
-    ``eliminate_zeros`` would drop them.  All candidates are searched in one compiled call, each
-    search bounded by the limit and touching only the nodes it reaches.
+    All candidates are searched in one compiled call, each search bounded by the limit and touching
+    only the nodes it reaches.
+
+    Parameters
+    ----------
+    net : Network
+        The road network.
+    nodes : array-like of int
+        Node ids of the candidates.
+    limit_min : float
+        Time budget, minutes (≥ 0, or ``inf``).
+    offsets : array-like of float, optional
+        Minutes added to candidate j's times (one per candidate, ≥ 0), e.g. its access leg.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        Entry (v, j) is the time in minutes from node v to candidate j plus ``offsets[j]``, stored only
+        where it is ≤ ``limit_min``.  Stored zeros are real (a candidate's own node), so test the
+        sparsity pattern (``.indices``/``.indptr``, ``.getrow``), never ``value != 0``; scipy operations
+        that ``eliminate_zeros`` would drop them.
     """
     cand = _check_nodes(net, nodes, "nodes")
     k = cand.size
@@ -546,7 +611,23 @@ def node_minutes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Minutes from every node to its nearest facility (network + the facility's access leg) and that facility's index.
 
-    Facilities are WGS84 degrees; nodes beyond ``limit_min`` get ``inf`` and −1.
+    Parameters
+    ----------
+    net : Network
+        The road network.
+    fac_lon, fac_lat : array-like
+        Facilities, WGS84 degrees; snapped with :func:`snap`.
+    limit_min : float
+        Nodes beyond this many minutes get ``inf`` and −1.
+    detour, access_kmh : float
+        The access-leg model of :func:`snap` (circuity ≥ 1; speed in km/h).
+
+    Returns
+    -------
+    minutes : numpy.ndarray
+        float64 (n_nodes,), minutes to the nearest facility.
+    source : numpy.ndarray
+        int32 (n_nodes,), row of that facility, −1 if none within the limit.
     """
     fac_lon, fac_lat = np.atleast_1d(np.asarray(fac_lon, float)), np.atleast_1d(np.asarray(fac_lat, float))
     if fac_lon.size == 0:
@@ -560,8 +641,21 @@ def place_minutes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Minutes from snapped places to their nearest facility (place leg + node minutes) and its index (−1 if none).
 
-    ``per_node_min``/``per_node_source`` come from :func:`node_minutes`; places beyond ``limit_min``
-    (their own leg included) get ``inf`` and −1.
+    Parameters
+    ----------
+    places : Snap
+        The places, snapped with :func:`snap`.
+    per_node_min, per_node_source : numpy.ndarray
+        Minutes and facility index per node, as :func:`node_minutes` returns them.
+    limit_min : float
+        Places beyond this many minutes (their own leg included) get ``inf`` and −1.
+
+    Returns
+    -------
+    minutes : numpy.ndarray
+        float64 (k,), minutes from each place to its nearest facility.
+    source : numpy.ndarray
+        int32 (k,), row of that facility, −1 if none within the limit.
     """
     minutes = places.access_min + per_node_min[places.node]
     nearest = per_node_source[places.node].astype(np.int32)
@@ -584,8 +678,25 @@ def facility_minutes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Minutes from each place to its nearest facility (place leg + network + facility leg) and its index.
 
-    Facilities and places are WGS84 degrees; both are snapped with :func:`snap` (same ``detour`` and
-    ``access_kmh``).  Places beyond ``limit_min`` get ``inf`` and index −1.
+    Parameters
+    ----------
+    net : Network
+        The road network.
+    fac_lon, fac_lat : array-like
+        Facilities, WGS84 degrees.
+    place_lon, place_lat : array-like
+        Places, WGS84 degrees.
+    limit_min : float
+        Places beyond this many minutes get ``inf`` and index −1.
+    detour, access_kmh : float
+        The access-leg model of :func:`snap`, used for both places and facilities.
+
+    Returns
+    -------
+    minutes : numpy.ndarray
+        float64 (k,), minutes from each place to its nearest facility.
+    source : numpy.ndarray
+        int32 (k,), row of that facility, −1 if none within the limit.
     """
     per_node, source = node_minutes(net, fac_lon, fac_lat, limit_min=limit_min, detour=detour, access_kmh=access_kmh)
     place = snap(net, place_lon, place_lat, detour=detour, access_kmh=access_kmh)
@@ -593,7 +704,22 @@ def facility_minutes(
 
 
 def node_layer(net: Network, minutes: np.ndarray, source: np.ndarray, names: list[str]) -> gpd.GeoDataFrame:
-    """One WGS84 point per node: node, minutes to the nearest facility (NaN if unreachable), its name and row."""
+    """One WGS84 point per node: node, minutes to the nearest facility (NaN if unreachable), its name and row.
+
+    Parameters
+    ----------
+    net : Network
+        The road network (its nodes become the points).
+    minutes, source : numpy.ndarray
+        Minutes and facility index per node, as :func:`node_minutes` returns them.
+    names : list of str
+        Facility names, indexed by ``source``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns node, minutes, facility (name, None if unreachable), facility_index (−1 if none); EPSG:4326.
+    """
     reachable = source >= 0
     name_arr = np.asarray(names, dtype=object)
     return gpd.GeoDataFrame(

@@ -14,6 +14,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import shapely
+from numpy.typing import ArrayLike
 
 from spatial import isochrones, traveltime
 from spatial.network import Network
@@ -39,8 +41,8 @@ def _tmin(t: float) -> str:
 def what_if(
     net: Network,
     cells: SiteCells,
-    lon: Any,
-    lat: Any,
+    lon: ArrayLike,
+    lat: ArrayLike,
     *,
     thresholds_min: Sequence[float] = ISOCHRONES_MIN,
     names: Sequence[str] | None = None,
@@ -60,6 +62,12 @@ def what_if(
         the largest.
     names : sequence of str, optional
         Candidate names for the tables.
+
+    Returns
+    -------
+    WhatIf
+        New persons per candidate (new_population_<T>min columns, with node, snap_m, access_min), all
+        together per threshold, and by county; plus the candidates' reach.
     """
     lon = np.atleast_1d(np.asarray(lon, dtype=np.float64))
     lat = np.atleast_1d(np.asarray(lat, dtype=np.float64))
@@ -104,8 +112,25 @@ def candidate_isochrones(
     sites: gpd.GeoDataFrame,
     *,
     thresholds_min: Sequence[float] = ISOCHRONES_MIN,
-    clip: Any = None,
+    clip: shapely.Geometry | None = None,
 ) -> gpd.GeoDataFrame:
-    """Each candidate's own nested isochrones (WGS84; facility = row of ``sites``), from its bounded search."""
+    """Each candidate's own nested isochrones (WGS84; facility = row of ``sites``), from its bounded search.
+
+    Parameters
+    ----------
+    net : Network
+        The road network.
+    sites : geopandas.GeoDataFrame
+        Candidate points (names from a ``name`` column).
+    thresholds_min : sequence of float
+        Thresholds, minutes.
+    clip : shapely.Geometry, optional
+        WGS84 area to clip to (e.g. the region outline).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As ``spatial.isochrones.isochrones`` with ``per_facility=True, merged=False``.
+    """
     names = [str(v) for v in sites["name"]] if "name" in sites.columns else None
     return isochrones.isochrones(net, sites, thresholds_min, per_facility=True, merged=False, names=names, clip=clip)

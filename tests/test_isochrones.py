@@ -73,17 +73,6 @@ def test_nested_and_not_a_hull(line_iso):
     assert merged["area_km2"].iloc[0] == pytest.approx(g3.area / 1e6)
 
 
-def test_rings_partition(line_iso):
-    _, frame, _ = line_iso
-    r = iso.rings(frame[frame["facility"] == -1]).to_crs(CRS)
-    assert list(r["band_from_min"]) == [0.0, 3.0]
-    assert r.geometry.iloc[0].intersection(r.geometry.iloc[1]).area < 1.0
-    total = r.geometry.iloc[0].area + r.geometry.iloc[1].area
-    g6 = frame.to_crs(CRS).geometry[(frame["facility"] == -1) & (frame["threshold_min"] == 6.0)].iloc[0]
-    assert total == pytest.approx(g6.area, rel=1e-6)
-    assert r["area_km2"].sum() == pytest.approx(g6.area / 1e6, rel=1e-3)  # band areas, not cumulative
-
-
 def test_unreached_threshold_is_empty():
     net = line_net()
     far = ll(0.0, 50_000.0)  # 50 km off the road: a 195-minute access leg

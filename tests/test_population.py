@@ -327,21 +327,3 @@ def test_bad_geotiffs_raise_input_file_errors(kunming, tmp_path):
         dst.write(np.ones((10, 10), "float32"), 1)
     with pytest.raises(InputFileError, match=r"beijing\.tif.*does not overlap region"):
         P.read_geotiff(beijing, kunming)
-
-
-# ------------------------------------------------------------------------------------------ cells_frame
-
-
-def test_cells_frame_squares_in_wgs84(kunming_grid):
-    sub = P.PopulationGrid(**{**kunming_grid.__dict__, **{
-        k: getattr(kunming_grid, k)[:500] for k in ("lon", "lat", "x_m", "y_m", "row", "col", "pop", "urban",
-                                                    "pop60", "county")}})
-    frame = P.cells_frame(sub)
-    assert str(frame.crs) == "EPSG:4326" and len(frame) == 500
-    assert {"pop", "urban", "rural", "pop60", "county"} <= set(frame.columns)
-    np.testing.assert_allclose(frame["rural"], sub.pop - sub.urban)
-    areas = frame.to_crs(sub.metric_crs).area.to_numpy()
-    np.testing.assert_allclose(areas, 500.0 * 500.0, rtol=1e-6)
-    centroids = frame.geometry.centroid  # degrees: fine for a comparison at 1e-6°
-    np.testing.assert_allclose(centroids.x, sub.lon, atol=1e-5)
-    np.testing.assert_allclose(centroids.y, sub.lat, atol=1e-5)
