@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 echo "installing healthplan (pip; a few minutes on a new machine)" >&2
-"$PYTHON" -m pip install --quiet --progress-bar off -e .
+"$PYTHON" -m pip install -e .
 "$PYTHON" -c "from spatial.traveltime import prepare_kernels; prepare_kernels(lambda m, f=None: print(m))"
 exec "$PYTHON" -m streamlit run app.py \
   --server.headless true \

@@ -25,7 +25,7 @@ fi
 
 PYTHON="${PYTHON:-python3}"
 echo "installing healthplan with its test dependencies (pip; a few minutes on a new machine)" >&2
-"$PYTHON" -m pip install --quiet --progress-bar off -e ".[dev]"
+"$PYTHON" -m pip install -e ".[dev]"
 echo "compiling the travel-time kernels if this machine has none yet" >&2
 "$PYTHON" -c "from spatial.traveltime import prepare_kernels; prepare_kernels(lambda m, f=None: print(m))"
 echo "type-checking spatial/ and layers/ (mypy)" >&2
