@@ -145,9 +145,28 @@ class Results:
                     f"HiGHS stopped ({r.mip_status}) before proving optimality: the sites are its best found "
                     f"(bound {r.mip_bound}, gap {r.mip_gap}); give it more time for a proof"),
                     {"status": r.mip_status, "gap": r.mip_gap}))
+        placed = self.placeholder_sites()
+        if placed:
+            out.append(Notice("placeholder_sites", (
+                f"{len(placed)} usable candidate site(s) stand on placeholder points (the seat of the unit the plan "
+                f"names, not the project's own address): {'、'.join(placed)}; their gains are approximate"),
+                {"n": len(placed), "names": "、".join(placed)}))
         if self.access is not None:
             out += [Notice(code, message, values) for code, message, values in self.access.notices()]
         return tuple(out)
+
+    def placeholder_sites(self) -> list[str]:
+        """Names of the usable candidate or chosen sites that stand on a plan's placeholder point."""
+        frames = [f for f in (self.evaluation.sites if self.evaluation is not None else None,
+                              self.choice.chosen if self.choice is not None else None)
+                  if f is not None and "placeholder" in f.columns]
+        names: list[str] = []
+        for f in frames:
+            usable = f[f["placeholder"].fillna(False).astype(bool)]
+            if "status" in usable.columns:
+                usable = usable[usable["status"] == "ok"]
+            names += [str(n) for n in usable["name"] if str(n) not in names]
+        return names
 
     # ---------------------------------------------------------------------------------------------
     # figures

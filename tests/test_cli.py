@@ -112,6 +112,17 @@ def test_sites_test_reports_every_candidate(hainan_dir, tmp_path):
     assert together["new_population"].sum() == pytest.approx(summary["candidates"]["new_population"], abs=1)
 
 
+def test_plan_sites_on_placeholder_points_are_said_to_be_approximate(hainan_dir, tmp_path):
+    result = invoke("sites", "test", "--candidates", "plan", *common(hainan_dir), "--out", tmp_path / "plan")
+    assert result.exit_code == 0, result.stderr
+    sites = read_geojson(tmp_path / "plan" / "candidates.geojson")
+    placed = sites[sites["placeholder"].astype(bool) & (sites["status"] == "ok")]["name"].tolist()
+    assert placed  # the 14th plan's 专栏4 names several projects only by their city
+    notice = next(n for n in result.summary["notices"] if n["code"] == "placeholder_sites")
+    assert all(name in notice["message"] for name in placed) and "approximate" in notice["message"]
+    assert "approximate" in result.stderr
+
+
 def test_sites_optimize_k_exact_and_target(hainan_dir, tmp_path):
     g = ok("sites", "optimize", *common(hainan_dir), "--k", "3", "--out", tmp_path / "g")["optimiser"]
     chosen = read_geojson(tmp_path / "g" / "optimised_sites.geojson")

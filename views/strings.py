@@ -351,6 +351,9 @@ DATUMS: dict[str, str] = {"wgs84": "WGS84 · GPS / OSM", "gcj02": "GCJ-02 · 高
 
 #: Notices from the engine (``spatial.results.Notice.code``) in both languages; {values} come from the notice.
 NOTICES: dict[str, tuple[str, str]] = {
+    "placeholder_sites": ("{n} 个可用候选点位于占位点（规划所指单位的驻地，而非项目地址）：{names}；其增益为近似值。",
+                          "{n} usable candidate site(s) stand on placeholder points (the seat of the unit the plan "
+                          "names, not the project's address): {names}; their gains are approximate."),
     "far_from_network": ("{persons:,.0f} 人居住在距路网 {km:g} km 以外，其出行时间主要是直线接驳段；请使用覆盖全区的路网。",
                          "{persons:,.0f} persons live more than {km:g} km from the road network; their minutes are "
                          "mostly the straight-line access leg — use a network that covers the whole region."),
