@@ -81,16 +81,28 @@ def data_dir() -> Path:
     return Path(os.environ.get("HEALTHPLAN_DATA") or ROOT.parent / "shared" / "data")
 
 
+class Failed(Exception):
+    """A command that did not succeed in a checkout (its last stderr line)."""
+
+
+def entry(checkout: Path) -> list[str]:
+    """How to start the command of a checkout: ``-m healthplan``, or the older ``spatial.cli`` entry point."""
+    if (checkout / "healthplan" / "__main__.py").is_file():
+        return ["-m", "healthplan"]
+    return ["-c", "import sys; from spatial.cli import main; sys.argv[0] = 'healthplan'; main()"]
+
+
 def run_once(checkout: Path, args: list[str], env: dict[str, str]) -> float:
-    """Seconds one ``python -m healthplan ARGS`` takes from ``checkout`` (raises if it fails)."""
+    """Seconds one ``healthplan ARGS`` takes from ``checkout``; ``Failed`` if it does not succeed."""
     with tempfile.TemporaryDirectory() as tmp:
         argv = [a.replace("{out}", str(Path(tmp) / "out")) for a in args]
         t0 = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "healthplan", *argv], cwd=checkout, env=env,
+        done = subprocess.run([sys.executable, *entry(checkout), *argv], cwd=checkout, env=env,
                               capture_output=True, text=True)
         seconds = time.perf_counter() - t0
     if done.returncode != 0:
-        raise SystemExit(f"{checkout}: healthplan {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+        last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
+        raise Failed(f"exit {done.returncode}: {last[:200]}")
     return seconds
 
 
@@ -129,13 +141,20 @@ def main() -> None:
             print(f"skipped {name}: needs {', '.join(str(data_dir() / f) for f in missing)}", file=sys.stderr)
             continue
         row: dict[str, Any] = {"command": name, "args": " ".join(args)}
-        for checkout in checkouts.values():
-            run_once(checkout, args, env_for(checkout, None))  # fills the caches
-        warm: dict[str, list[float]] = {label: [] for label in checkouts}
+        here = dict(checkouts)
+        for label, checkout in checkouts.items():
+            try:
+                run_once(checkout, args, env_for(checkout, None))  # fills the caches
+            except Failed as exc:
+                if label == "this":
+                    raise SystemExit(f"healthplan {' '.join(args)} failed here: {exc}") from None
+                row[f"{label}_failed"] = str(exc)  # an older CLI without this command or option
+                del here[label]
+        warm: dict[str, list[float]] = {label: [] for label in here}
         for _ in range(a.repeat):  # alternating, so load on the machine hits both alike
-            for label, checkout in checkouts.items():
+            for label, checkout in here.items():
                 warm[label].append(run_once(checkout, args, env_for(checkout, None)))
-        for label in checkouts:
+        for label in here:
             row[f"warm_{label}_s"] = statistics.median(warm[label])
             if not a.no_cold and name != "help":
                 cache = Path(tempfile.mkdtemp(prefix="hp-bench-cache-"))
@@ -159,7 +178,7 @@ def machine() -> str:
 
 def table(rows: list[dict[str, Any]], baseline: bool) -> str:
     """A Markdown table of the rows (seconds; ratios this/baseline)."""
-    head = "| command | warm s | cold s |" + (" baseline warm s | ratio |" if baseline else "") + \
+    head = "| command | warm s | cold s |" + (" baseline s | this/baseline (warm) |" if baseline else "") + \
         " imports s | stages (s) | write s |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
@@ -167,8 +186,11 @@ def table(rows: list[dict[str, Any]], baseline: bool) -> str:
         stages = ", ".join(f"{k} {v:.2f}" for k, v in sorted(b.get("stages_s", {}).items(), key=lambda kv: -kv[1])
                            if v >= 0.02)
         cells = [r["command"], f"{r['warm_this_s']:.2f}", f"{r['cold_this_s']:.1f}" if "cold_this_s" in r else "–"]
-        if baseline:
-            cells += [f"{r['warm_baseline_s']:.2f}", f"{r['warm_this_s'] / r['warm_baseline_s']:.2f}×"]
+        if baseline and "warm_baseline_s" in r:
+            cold = f", cold {r['cold_baseline_s']:.1f}" if "cold_baseline_s" in r else ""
+            cells += [f"{r['warm_baseline_s']:.2f}{cold}", f"{r['warm_this_s'] / r['warm_baseline_s']:.2f}×"]
+        elif baseline:
+            cells += [f"could not run ({r.get('baseline_failed', '')[:60]})", "–"]
         cells += [f"{b['imports_s']:.2f}" if b else "–", stages or "–", f"{b['write_s']:.2f}" if b else "–"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
