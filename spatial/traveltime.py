@@ -14,6 +14,15 @@ and ``reach_many`` runs all candidates in one compiled call.  The kernels compil
 (≈ 5 s for all of them, once per machine: numba caches the machine code next to the module; a
 later process loads them in ≈ 0.13 s).
 
+Small work goes to csgraph instead: importing numba and loading the cached kernels costs a fresh
+process 0.3–0.45 s, more than all the searches of a one-shot command on a network of Kunming's size
+take through csgraph's binary heap (Kunming, all nodes to 30 facilities: heap ≈ 10 ms, kernel
+≈ 3.5 ms; 200 bounded candidate searches: heap ≈ 400 ms, kernel ≈ 160 ms).  So a call whose work
+(nodes × searches) is at most ``HEAP_MAX_WORK`` runs on csgraph and the kernels are imported only
+when a bigger one comes.  The minutes are the same either way (tested on both paths); only a source
+tied to the last bit with another may be labelled differently, and the rule depends on the network
+and the call alone, so every front end gets the same answer.
+
 Tried and not kept (``healthplan bench --experiments``, Kunming): binary and 4-ary heaps (≈ 5.6 and
 4.6 ms, the bucket queue ≈ 2.2 ms); int64 node ids (no gain); renumbering nodes (reverse
 Cuthill–McKee, Morton order: the bare kernel gained 0–15 % in different runs, less than mapping
@@ -29,6 +38,7 @@ the search at that many minutes instead of 0, and each node is labelled with its
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import logging
 import os
 import platform
@@ -41,9 +51,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
 
 import geopandas as gpd
-import numba
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.csgraph as csgraph
@@ -51,7 +61,6 @@ from numpy.typing import ArrayLike
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
-from spatial import _dijkstra
 from spatial.errors import HealthplanError, InputFileError, NetworkError
 from spatial.network import Network
 from spatial.settings import ACCESS_SPEED_KMH, DETOUR_FACTOR, Progress, no_progress
@@ -66,6 +75,10 @@ _ON_NODE_M = 1e-6
 _BUCKET_SHARE = 0.25
 #: Most buckets in the queue's ring; a wider spread of times widens the buckets instead.
 _MAX_BUCKETS = 1 << 22
+
+#: Calls whose work (network nodes × searches) is at most this run on csgraph's heap, not the kernels
+#: (see the module notes; the break-even of loading the kernels, measured on Hainan and Kunming).
+HEAP_MAX_WORK = 1_000_000
 
 #: An empty touched-list: a full search does not record which nodes it reached.
 _NO_TOUCHED = np.empty(0, dtype=np.int32)
@@ -197,6 +210,10 @@ class _Prepared:
         """
         return max(self.max_edge_min, spread_min) > (_MAX_BUCKETS - 3) * self.delta_min
 
+    def use_heap(self, searches: int, spread_min: float) -> bool:
+        """True when ``searches`` searches (seed offsets spread over ``spread_min``) should run on csgraph's heap."""
+        return self.n * searches <= HEAP_MAX_WORK or self.too_wide(spread_min)
+
     @contextmanager
     def borrow(self, ring: int) -> Iterator[_Scratch]:
         """The shared scratch arrays, or fresh ones while another thread holds them."""
@@ -242,9 +259,21 @@ def _prepared(net: Network) -> _Prepared:
     return cached
 
 
+def _kernels() -> ModuleType:
+    """The compiled search kernels (``spatial._dijkstra``), imported on first use.
+
+    Imported here, not at the top, on purpose: numba and the kernels' machine code cost a fresh
+    process 0.3–0.45 s, which a command on a small network never needs (module notes).
+    """
+    from spatial import _dijkstra  # start-up laziness (see the docstring), not a cycle
+
+    return _dijkstra
+
+
 def warm_up() -> float:
     """Compile (or load from numba's on-disk cache) every search kernel; returns the seconds it took."""
     t0 = time.perf_counter()
+    _dijkstra = _kernels()
     indptr = np.array([0, 1, 2], dtype=np.int64)
     indices = np.array([1, 0], dtype=np.int32)
     weights = np.array([1.0, 1.0])
@@ -264,8 +293,8 @@ COMPILE_NOTE = "compiling the travel-time kernels for this machine (once, about 
 
 def _ready_marker() -> Path:
     """File that says this kernel source was compiled by this numba and Python in numba's cache folder."""
-    h = hashlib.sha256(Path(_dijkstra.__file__).read_bytes())
-    h.update(f"{numba.__version__} {sys.version} {platform.machine()}".encode())
+    h = hashlib.sha256(Path(__file__).with_name("_dijkstra.py").read_bytes())
+    h.update(f"{importlib.metadata.version('numba')} {sys.version} {platform.machine()}".encode())
     return Path(os.environ.get("NUMBA_CACHE_DIR", ".")) / f"healthplan-kernels-{h.hexdigest()[:16]}.ready"
 
 
@@ -419,14 +448,14 @@ def nearest_minutes(
             raise HealthplanError("source_offset_min must be finite and ≥ 0 minutes")
     prep = _prepared(net)
     spread = float(offsets.max() - offsets.min())
-    if prep.too_wide(spread):
+    if prep.use_heap(1, spread):
         return _heap_nearest(net, src, offsets, limit)
     inv, ring = prep.plan(spread, min(limit, float(offsets.max()) + prep.total_min))
     dist = np.full(n, np.inf)
     source = np.full(n, -1, dtype=np.int32)
     with prep.borrow(ring) as s:
         # seeds in the order given: on a tie at one node the first listing wins
-        _dijkstra.search(prep.indptr, prep.indices, prep.weights, src, offsets, limit, inv,
+        _kernels().search(prep.indptr, prep.indices, prep.weights, src, offsets, limit, inv,
                          dist, source, s.bucket, s.nxt, s.prv, s.head, _NO_TOUCHED)
     return dist, source
 
@@ -466,11 +495,11 @@ def reach(
     prep = _prepared(net)
     # search a hair beyond the budget, then apply the limit to the sum actually returned
     bound = _slack(limit - offset)
-    if prep.too_wide(0.0):
+    if prep.use_heap(1, 0.0):
         return _heap_reach(net, np.array([target]), np.array([offset]), limit, np.array([bound]))[0]
     inv, ring = prep.plan(0.0, min(bound, prep.total_min))
     with prep.borrow(ring) as s:
-        return _dijkstra.reach(prep.indptr, prep.indices, prep.weights, int(target), offset, limit, bound, inv,
+        return _kernels().reach(prep.indptr, prep.indices, prep.weights, int(target), offset, limit, bound, inv,
                                s.dist, s.label, s.bucket, s.nxt, s.prv, s.head, s.touched)
 
 
@@ -530,7 +559,7 @@ def reach_many(
     limit = _check_limit(limit_min)
     bounds = np.array([_slack(limit - o) if o <= limit else -1.0 for o in off.tolist()])
     prep = _prepared(net)
-    if prep.too_wide(0.0):
+    if prep.use_heap(k, 0.0):
         sets = _heap_reach(net, cand, off, limit, bounds)
         colptr = np.concatenate([[0], np.cumsum([len(nodes) for nodes, _ in sets])]).astype(np.int64)
         rows = np.concatenate([nodes for nodes, _ in sets]).astype(np.int32)
@@ -538,7 +567,7 @@ def reach_many(
         return sp.csc_matrix((vals, rows, colptr), shape=(net.n_nodes, k)).tocsr()
     inv, ring = prep.plan(0.0, min(float(bounds.max()), prep.total_min) if bounds.max() >= 0 else 0.0)
     with prep.borrow(ring) as s:
-        colptr, rows, vals = _dijkstra.reach_many(
+        colptr, rows, vals = _kernels().reach_many(
             prep.indptr, prep.indices, prep.weights, cand, off, limit, bounds, inv,
             s.dist, s.label, s.bucket, s.nxt, s.prv, s.head, s.touched, False,
         )
@@ -549,21 +578,24 @@ def reach_many(
 
 def _heap_nearest(net: Network, src: np.ndarray, offsets: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray]:
     """``nearest_minutes`` through csgraph: one extra node per seed, linked to it by its offset (minutes)."""
-    n, k = net.n_nodes, src.size
+    n = net.n_nodes
+    # one seed per node, as the kernel sees them: the smallest offset, and of equal ones the first listing
+    order = np.lexsort((np.arange(src.size), offsets, src))
+    keep = order[np.r_[True, src[order][1:] != src[order][:-1]]]
+    nodes, offs, k = src[keep], offsets[keep], keep.size
     graph = reverse_graph(net)
-    seeds = sp.csr_matrix((offsets, src, np.arange(k + 1)), shape=(k, n))  # explicit zeros are edges to csgraph
+    seeds = sp.csr_matrix((offs, nodes, np.arange(k + 1)), shape=(k, n))  # explicit zeros are edges to csgraph
     aug = sp.vstack([sp.hstack([graph, sp.csr_matrix((n, k))]), sp.hstack([seeds, sp.csr_matrix((k, k))])],
                     format="csr")
-    dist, _, source = csgraph.dijkstra(aug, indices=np.arange(n, n + k), min_only=True, limit=limit,
-                                       return_predecessors=True)
-    dist, source = dist[:n], source[:n].astype(np.int32) - n
+    dist, _, label = csgraph.dijkstra(aug, indices=np.arange(n, n + k), min_only=True, limit=limit,
+                                      return_predecessors=True)
+    dist, label = dist[:n], label[:n] - n
+    # as in the kernel, a seed node reached no sooner than its own offset is labelled with its own seed
+    # (csgraph breaks such ties its own way)
+    own = dist[nodes] == offs
+    label[nodes[own]] = np.flatnonzero(own)
+    source = keep[np.clip(label, 0, None)].astype(np.int32)
     source[~np.isfinite(dist)] = -1
-    # as in the bucket kernel, a seed node reached no sooner than its own offset keeps its first listing
-    # with that offset (csgraph breaks such ties its own way)
-    for i in range(k - 1, -1, -1):
-        node = src[i]
-        if dist[node] == offsets[i] and offsets[i] <= offsets[src == node].min():
-            source[node] = i
     return dist, source
 
 

@@ -24,6 +24,14 @@ from spatial.network import Network
 CRS = "+proj=aea +lat_1=24.8 +lat_2=26.1 +lat_0=25.5 +lon_0=102.9 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
 
 
+@pytest.fixture(autouse=True, scope="module", params=["kernel", "heap"])
+def search_path(request: pytest.FixtureRequest):
+    """Every test here runs on both search paths: the compiled kernels and csgraph's heap (``HEAP_MAX_WORK``)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tt, "HEAP_MAX_WORK", -1 if request.param == "kernel" else 1 << 62)
+        yield request.param
+
+
 def make_net(n: int, edges: list[tuple[int, int, float]], *, directed: bool = True, spacing_m: float = 1000.0) -> Network:
     """A Network from (u, v, minutes) edges; nodes on a line ``spacing_m`` apart near Kunming."""
     u = np.array([e[0] for e in edges], dtype=np.int64)

@@ -29,6 +29,13 @@ from spatial.network import Network
 from test_traveltime import make_net
 
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _kernels_only():
+    """This module tests the compiled kernels: every call goes to them, however small the work."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tt, "HEAP_MAX_WORK", -1)
+        yield
 def reference_reverse(net: Network) -> sp.csr_matrix:
     """Reversed graph from the raw arrays: entry (v, u) = fastest u→v minutes; stored zeros kept (csgraph edges)."""
     n = net.n_nodes
