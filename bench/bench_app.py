@@ -71,7 +71,8 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log_dir / f"{name}.log"
-        env = {**os.environ, "HEALTHPLAN_APP_PROFILE": "1", "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "HEALTHPLAN_APP_PROFILE": "1", "PYTHONUNBUFFERED": "1",
+               "PYTHONPATH": str(root)}  # its own code, whatever is installed or exported
         env.setdefault("HEALTHPLAN_DATA", str(ROOT.parent / "shared" / "data"))
         with self.log.open("w") as out:
             self.proc = subprocess.Popen(

@@ -23,7 +23,7 @@ reads ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`` (the largest child so fa
   circles, bands, gaps, gap polygons), warm (median of 3) — against the one search alone
   (``traveltime.nearest_minutes``), with a pyinstrument profile of one warm run.
 * **siting**: 5,000 candidates (gap centres, then populated cells drawn at random), k = 10, 60 min:
-  ``siting.site_cells`` → ``siting.candidate_reach`` → ``siting.maximal_covering`` (greedy with
+  ``reach.site_cells`` → ``reach.candidate_reach`` → ``siting.maximal_covering`` (greedy with
   interchange) on a 1 km grid (``settings.GRID_M``); baseline: the candidate matrix build.  The cell ×
   candidate entries a 100 m grid would need are counted from the same searches.
 """
@@ -176,7 +176,7 @@ def part_metrics(pbf: str, workdir: str) -> dict[str, Any]:
     """100 m grid over Hainan + the full metric set (warm) vs one search; a profile of one run."""
     from pyinstrument import Profiler
 
-    from spatial import coverage, facilities, network, population, regions
+    from spatial import coverage, facilities, gaps, network, population, regions
     from spatial import traveltime as tt
 
     net = network.load(Path(workdir) / "province_net")
@@ -185,13 +185,20 @@ def part_metrics(pbf: str, workdir: str) -> dict[str, Any]:
     grid = population.from_census(reg, network=net, cell_m=100)
     grid_s = time.perf_counter() - t0
     fac = facilities.default_facilities(reg, kind="tertiary")
+    primary = facilities.default_facilities(reg, kind="primary")
     snap = tt.snap(net, *tt.point_lonlat(fac))
-    tt.warm_up()
+    names = reg.counties[["adcode", "name_zh", "name_en"]]
 
     def full():
-        access = coverage.cell_access(net, grid)
-        res = coverage.all_metrics(net, fac, grid, access=access, counties=reg.counties)
-        coverage.gap_polygons(grid, res["gaps"])
+        """The pipeline's metric set from scratch: snap the cells, two searches, the circles, bands, gaps."""
+        cells = tt.snap(net, grid.lon, grid.lat)
+        minutes = tt.place_minutes(cells, *tt.node_minutes(net, *tt.point_lonlat(fac)))[0]
+        p_minutes = tt.place_minutes(cells, *tt.node_minutes(net, *tt.point_lonlat(primary)))[0]
+        res = {"circle": coverage.circle(grid, minutes, 60.0, counties=names),
+               "health": coverage.health_circles(grid, p_minutes, counties=names),
+               "bands": coverage.bands(grid, minutes, counties=names),
+               "gaps": gaps.gaps(grid, minutes, 60.0, counties=names)}
+        gaps.gap_polygons(grid, res["gaps"])
         return res
 
     full()  # warm: KD-tree and prepared graph cached, kernels loaded
@@ -212,7 +219,7 @@ def part_siting(pbf: str, workdir: str, n_candidates: int = 5000, k: int = 10, t
     """5,000 candidates, k = 10 through site_cells → candidate_reach → maximal_covering."""
     import numpy as np
 
-    from spatial import facilities, network, population, regions, siting
+    from spatial import candidates, facilities, network, population, reach, regions, siting
     from spatial import traveltime as tt
 
     net = network.load(Path(workdir) / "province_net")
@@ -221,10 +228,11 @@ def part_siting(pbf: str, workdir: str, n_candidates: int = 5000, k: int = 10, t
     fac = facilities.default_facilities(reg, kind="tertiary")
     tt.warm_up()
     t0 = time.perf_counter()
-    cells = siting.site_cells(net, grid, fac)
+    snapped = tt.snap(net, grid.lon, grid.lat)
+    cells = reach.site_cells(grid, snapped, tt.place_minutes(snapped, *tt.node_minutes(net, *tt.point_lonlat(fac)))[0])
     cells_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    gap = siting.candidates_from_gaps(grid, cells.current_min, threshold_min=threshold, n=n_candidates)
+    gap = candidates.from_gaps(grid, cells.current_min, threshold_min=threshold, n=n_candidates)
     lon, lat = gap.geometry.x.to_numpy(), gap.geometry.y.to_numpy()
     if lon.size < n_candidates:  # top up with populated cells drawn at random (seeded)
         rng = np.random.default_rng(1)
@@ -233,10 +241,10 @@ def part_siting(pbf: str, workdir: str, n_candidates: int = 5000, k: int = 10, t
     snap = tt.snap(net, lon, lat)
     cand_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    reach = siting.candidate_reach(net, cells, snap.node, snap.access_min, limit_min=threshold)
+    matrix = reach.candidate_reach(net, cells, snap.node, snap.access_min, limit_min=threshold)
     reach_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    problem = siting.coverage_problem(cells, reach, threshold_min=threshold)
+    problem = reach.coverage_problem(cells, matrix, threshold_min=threshold)
     problem_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     result = siting.maximal_covering(problem, k, method="greedy")
@@ -250,7 +258,7 @@ def part_siting(pbf: str, workdir: str, n_candidates: int = 5000, k: int = 10, t
     return {"cells": grid.n_cells, "cell_m": cell_m, "candidates": int(len(lon)), "gap_candidates": int(len(gap)),
             "k": k, "threshold_min": threshold, "site_cells_s": cells_s, "candidates_s": cand_s,
             "candidate_reach_s": reach_s, "problem_s": problem_s, "maximal_covering_s": solve_s,
-            "total_s": cells_s + cand_s + reach_s + problem_s + solve_s, "matrix_nnz": int(reach.minutes.nnz),
+            "total_s": cells_s + cand_s + reach_s + problem_s + solve_s, "matrix_nnz": int(matrix.minutes.nnz),
             "share_before": result.share_before, "share_after": result.share_after,
             "entries_100m_estimate": entries_100m, "peak_mb": vm_hwm_mb()}
 

@@ -50,20 +50,27 @@ def bench_siting(
     say: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Time what-if for one candidate and greedy k sites on a real region; ratios against baselines."""
-    from spatial import coverage, datafolder, facilities, population, regions, siting
+    from spatial import candidates, datafolder, facilities, population, reach, regions, siting, traveltime, whatif
 
     t0 = time.perf_counter()
     reg = regions.resolve(region)
     net = datafolder.default_network(region)
     grid = population.from_census(reg, network=net, cell_m=cell_m)
     fac = facilities.default_facilities(reg, kind="tertiary")
-    cells = siting.site_cells(net, grid, fac)
+    snapped = traveltime.snap(net, grid.lon, grid.lat)
+    fac_lon, fac_lat = traveltime.point_lonlat(fac)
+
+    def cell_minutes(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Minutes from every cell to the nearest of these facilities (one full search)."""
+        return traveltime.place_minutes(snapped, *traveltime.node_minutes(net, lon, lat))[0]
+
+    cells = reach.site_cells(grid, snapped, cell_minutes(fac_lon, fac_lat))
     setup_s = time.perf_counter() - t0
     say(f"setup {setup_s:.1f} s: {net.n_nodes:,} nodes, {grid.n_cells:,} cells of {cell_m:g} m, {len(fac)} facilities")
 
     # Some gap centres are off-road or outside the outline: generate extra so n_candidates pass the checks.
-    cand = siting.candidates_from_gaps(grid, cells.current_min, threshold_min=threshold_min, n=int(n_candidates * 1.3))
-    checked = siting.check_candidates(net, cand, region=reg)
+    cand = candidates.from_gaps(grid, cells.current_min, threshold_min=threshold_min, n=int(n_candidates * 1.3))
+    checked = candidates.check_candidates(net, cand, region=reg)
     ok = checked[checked["status"] == "ok"].head(n_candidates).reset_index(drop=True)
     lon, lat = ok.geometry.x.to_numpy(), ok.geometry.y.to_numpy()
     say(f"{len(checked)} gap candidates generated, {int((checked['status'] == 'ok').sum())} pass the checks, "
@@ -72,15 +79,14 @@ def bench_siting(
     # --- one candidate tested -------------------------------------------------------------------
     rng = np.random.default_rng(0)
     sample = rng.choice(len(ok), size=min(naive_sample, len(ok)), replace=False)
-    fac_lon, fac_lat = fac.geometry.x.to_numpy(), fac.geometry.y.to_numpy()
     before = float(grid.pop[cells.current_min <= threshold_min].sum())
     one_ms, naive_ms, diffs = [], [], []
     for j in sample:
         t = time.perf_counter()
-        w = siting.what_if(net, cells, lon[j : j + 1], lat[j : j + 1], thresholds_min=(threshold_min,))
+        w = whatif.what_if(net, cells, lon[j : j + 1], lat[j : j + 1], thresholds_min=(threshold_min,))
         one_ms.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
-        after = coverage.cell_minutes(net, grid, np.r_[fac_lon, lon[j]], np.r_[fac_lat, lat[j]])
+        after = cell_minutes(np.r_[fac_lon, lon[j]], np.r_[fac_lat, lat[j]])
         naive_new = float(grid.pop[after <= threshold_min].sum()) - before
         naive_ms.append((time.perf_counter() - t) * 1000)
         diffs.append(abs(float(w.candidates[f"new_population_{threshold_min:g}min"].iloc[0]) - naive_new))
@@ -91,12 +97,12 @@ def bench_siting(
 
     # --- coverage matrix and greedy k --------------------------------------------------------------
     nodes, legs = ok["node"].to_numpy(), ok["access_min"].to_numpy()
-    matrix_s = _median_s(lambda: siting.candidate_reach(net, cells, nodes, legs, limit_min=threshold_min), repeat)
-    reach = siting.candidate_reach(net, cells, nodes, legs, limit_min=threshold_min)
-    problem = siting.coverage_problem(cells, reach, threshold_min=threshold_min)
+    matrix_s = _median_s(lambda: reach.candidate_reach(net, cells, nodes, legs, limit_min=threshold_min), repeat)
+    matrix = reach.candidate_reach(net, cells, nodes, legs, limit_min=threshold_min)
+    problem = reach.coverage_problem(cells, matrix, threshold_min=threshold_min)
     greedy_s = _median_s(lambda: siting.maximal_covering(problem, k), repeat)
     greedy = siting.maximal_covering(problem, k)
-    say(f"coverage matrix, {len(ok)} candidates: {matrix_s:.2f} s ({reach.minutes.nnz:,} cell–site pairs)")
+    say(f"coverage matrix, {len(ok)} candidates: {matrix_s:.2f} s ({matrix.minutes.nnz:,} cell–site pairs)")
     say(f"greedy+interchange k={k}: {greedy_s:.3f} s; with the matrix {matrix_s + greedy_s:.2f} s")
 
     # (a) naive greedy by full recompute, extrapolated from the timed evaluations above
@@ -144,9 +150,9 @@ def bench_siting(
         import pulp
         from spopt import locate
 
-        from spatial.siting import _aggregate_rows
+        from spatial.milp import aggregate_rows
 
-        agg, agg_w = _aggregate_rows(problem.open_matrix, problem.open_weight)
+        agg, agg_w = aggregate_rows(problem.open_matrix, problem.open_weight)
         cost = np.where(agg.toarray() > 0, 0.0, 2.0)
         t = time.perf_counter()
         model = locate.MCLP.from_cost_matrix(cost, agg_w, service_radius=1.0, p_facilities=k)
