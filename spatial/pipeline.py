@@ -46,7 +46,7 @@ from spatial.errors import HealthplanError, InputFileError
 from spatial.network import Network
 from spatial.odmatrix import TravelMatrix, place_facility_minutes
 from spatial.population import PopulationGrid
-from spatial.reach import SiteCells, site_cells
+from spatial.reach import CHUNK, SiteCells, site_cells
 from spatial.regions import Region, resolve
 from spatial.results import Geometry, Inputs, Metrics, Notice, PlanInputs, Results, Times
 from spatial.scenario import CapacityAnalysis, Scenario, Source
@@ -218,8 +218,11 @@ class Pipeline:
 
         return self._cached("cells", self._k_cells(s), compute)
 
-    def kernels(self, progress: Progress = no_progress) -> float:
-        """Compile the search kernels on a machine's first run, saying so (seconds; 0 when already compiled)."""
+    def kernels(self, net: Network, searches: int, progress: Progress = no_progress) -> float:
+        """Compile the search kernels, saying so, on a machine without them when a call of ``searches`` searches
+        on ``net`` will run on them (seconds; 0 when compiled already or not needed: csgraph takes small work)."""
+        if not traveltime.uses_kernels(net, searches):
+            return 0.0
         return self._cached("kernels", "", lambda: traveltime.prepare_kernels(progress))
 
     def minutes(self, s: Scenario, which: str = "facilities") -> tuple[np.ndarray, np.ndarray]:
@@ -245,7 +248,7 @@ class Pipeline:
         progress(f"region {region.name_zh} ({region.name}), {len(region.counties)} county-level units", 0.0)
         net, note = self.network(s, progress)
         progress(f"network: {net.n_nodes:,} nodes, {net.n_edges:,} edges", 0.1)
-        self.kernels(progress)
+        self.kernels(net, 1, progress)
         fac, primary = self.facilities(s, "facilities"), self.facilities(s, "primary")
         grid = self.population(s, progress)
         progress(f"population: {grid.n_cells:,} cells, {float(grid.pop.sum()):,.0f} persons", 0.2)
@@ -404,6 +407,7 @@ class Pipeline:
             pool = self._pool(s, [Source("points"), *s.sites.sources], plan)
             if not len(pool):
                 return None
+            self.kernels(self.network(s)[0], min(len(pool), CHUNK))
             return evaluate_sites(self.network(s)[0], self._site_cells(s), pool, region=self.region(s),
                                   threshold_min=s.thresholds.tertiary_min, thresholds_min=s.thresholds.isochrones_min,
                                   max_road_m=s.sites.max_road_m)
@@ -436,6 +440,7 @@ class Pipeline:
             pool = self._pool(s, opt.pool, plan)
             if not len(pool):
                 raise HealthplanError("the optimiser has no candidate sites: add sites or use the gap candidates")
+            self.kernels(self.network(s)[0], min(len(pool), CHUNK), progress)
             return choose_sites(self.network(s)[0], self._site_cells(s), pool, region=self.region(s),
                                 threshold_min=s.thresholds.tertiary_min, k=opt.k or None,
                                 target_share=opt.target_share, method=opt.method, max_road_m=s.sites.max_road_m,
@@ -459,6 +464,7 @@ class Pipeline:
         def compute() -> TravelMatrix:
             net, fac = self.network(s)[0], self.facilities(s, "facilities")
             facilities.check_on_network(fac, net)
+            self.kernels(net, len(fac))
             snapped = traveltime.snap(net, *traveltime.point_lonlat(fac))
             return place_facility_minutes(net, self.cells(s), snapped.node, snapped.access_min, limit_min=limit_min)
 
@@ -543,6 +549,7 @@ class Pipeline:
                 raise HealthplanError("scaling up has no candidate sites: add sites, a file, seats or gaps")
             checked = cands.check_candidates(net, pool, region=region, max_road_m=s.sites.max_road_m)
             checked = checked.reset_index(drop=True)
+            self.kernels(net, len(checked))
             fac = self.facilities(s, "facilities")
             caps = acc.facility_capacities(fac, copts.column, persons_per_unit=copts.persons_per_unit,
                                            assumed_units=copts.assumed_units)

@@ -43,6 +43,9 @@ class SiteCells:
         return int(self.node.shape[0])
 
 
+#: Candidates searched per call (one bounded search each); the progress callback hears after each.
+CHUNK = 64
+
 def site_cells(
     grid: PopulationGrid, snapped: traveltime.Snap, current_min: np.ndarray, *, weight: str = "pop"
 ) -> SiteCells:
@@ -108,7 +111,7 @@ def candidate_reach(
     *,
     limit_min: float,
     progress: Progress = no_progress,
-    chunk: int = 64,
+    chunk: int = CHUNK,
 ) -> CandidateReach:
     """One bounded search per candidate (traveltime.reach_many), mapped to cells through their node and leg.
 

@@ -298,6 +298,11 @@ def _ready_marker() -> Path:
     return Path(os.environ.get("NUMBA_CACHE_DIR", ".")) / f"healthplan-kernels-{h.hexdigest()[:16]}.ready"
 
 
+def uses_kernels(net: Network, searches: int) -> bool:
+    """True when one call of ``searches`` searches on ``net`` runs on the compiled kernels, not csgraph."""
+    return net.n_nodes * searches > HEAP_MAX_WORK
+
+
 def prepare_kernels(progress: Progress = no_progress) -> float:
     """On a machine without compiled kernels, compile them now and say so; seconds taken (0 when cached).
 

@@ -237,13 +237,28 @@ def test_extreme_edges_fall_back_to_the_heap_and_stay_exact(factor, hainan_net):
     assert not tt._prepared(hainan_net).too_wide(0.0)  # a real network keeps the bucket kernel
 
 
+def _coverage_run(out: Path, numba_dir: Path, heap_max_work: int | None) -> subprocess.CompletedProcess:
+    """``healthplan coverage`` on Hainan (3 km grid) in a fresh process with its own kernel cache."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(numba_dir)}
+    patch = "" if heap_max_work is None else f"import spatial.traveltime as t; t.HEAP_MAX_WORK = {heap_max_work}; "
+    code = f"{patch}from healthplan.cli import _run; raise SystemExit(_run({['coverage', '--region', 'hainan', '--cell-m', '3000', '--out', str(out)]!r}))"
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+
+
 @pytest.mark.slow
 def test_a_first_run_says_it_compiles_and_a_second_does_not(tmp_path: Path):
-    """The CLI on a machine with no compiled kernels says it compiles them, answers, and the next run is silent."""
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
-    runs = [subprocess.run([sys.executable, "-m", "healthplan", "coverage", "--region", "hainan", "--cell-m", "3000",
-                            "--out", str(tmp_path / f"out{i}")], env=env, capture_output=True, text=True, check=True)
-            for i in range(2)]
+    """A run whose searches go to the kernels, on a machine without them, says it compiles; the next is silent."""
+    runs = [_coverage_run(tmp_path / f"out{i}", tmp_path / "numba", -1) for i in range(2)]
     assert tt.COMPILE_NOTE in runs[0].stderr
     assert tt.COMPILE_NOTE not in runs[1].stderr
     assert runs[0].stdout == runs[1].stdout.replace("out1", "out0")  # the same answer either way
+
+
+@pytest.mark.slow
+def test_a_run_that_needs_no_kernels_compiles_none(tmp_path: Path):
+    """Hainan's searches are small enough for csgraph: no compile note, nothing in the kernel cache, same answer."""
+    plain = _coverage_run(tmp_path / "out0", tmp_path / "numba", None)
+    assert tt.COMPILE_NOTE not in plain.stderr
+    assert not (tmp_path / "numba").exists() or not any((tmp_path / "numba").rglob("*.nbi"))
+    kernels = _coverage_run(tmp_path / "out1", tmp_path / "numba1", -1)
+    assert plain.stdout == kernels.stdout.replace("out1", "out0")
