@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import importlib
 import logging
-import os
-import pickle
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -21,7 +19,7 @@ from types import ModuleType
 
 import geopandas as gpd
 
-from spatial import settings
+from spatial import picklecache, settings
 from spatial.errors import RegionError
 
 log = logging.getLogger(__name__)
@@ -112,24 +110,7 @@ def build_layer(key: str) -> gpd.GeoDataFrame:
 def _built_layer(key: str, digest: str) -> gpd.GeoDataFrame:
     """One layer built, or read from the disk cache of this code and data ``digest``."""
     path = settings.cache_dir() / "layers" / digest / f"{key.replace('/', '__')}.pickle"
-    frame = None
-    if path.is_file():
-        try:
-            # pickle (7 ms for Hainan's 12 layers, GeoParquet 520 ms): the cache folder is the user's own
-            # and already holds numba's pickled kernels, so it is trusted as much as they are
-            frame = pickle.loads(path.read_bytes())
-        except Exception as exc:  # any damage to a cache entry (truncation, another version) means rebuild
-            log.warning("cached plan layer %s unreadable (%s); rebuilding", path, exc)
-            frame = None
-    if not isinstance(frame, gpd.GeoDataFrame):
-        frame = _builder(key)()
-        try:  # written aside and moved: a reader never sees half a file; a read-only cache only costs time
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.stem}.{os.getpid()}.part")
-            tmp.write_bytes(pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL))
-            tmp.replace(path)
-        except OSError as exc:
-            log.warning("could not cache plan layer %s (%s)", key, exc)
+    frame = picklecache.load_or_build(path, lambda: _builder(key)(), what=f"plan layer {key}")
     frame.attrs["title_zh"], frame.attrs["title_en"] = title(key)
     frame.attrs["key"] = key
     return frame

@@ -7,6 +7,7 @@ clipped) and exclude 三沙.  Files are read once per process and copies handed 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from functools import cache
@@ -15,8 +16,9 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
+from spatial import picklecache
 from spatial.errors import RegionError
-from spatial.settings import BOUNDARIES_DIR
+from spatial.settings import BOUNDARIES_DIR, cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +37,24 @@ OUTLINE_LAYERS: dict[str, str] = {
 }
 PROVINCES_LAYER = "china_provinces"
 COLUMNS = ["adcode", "name_zh", "name_en", "level", "parent_adcode"]
+_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
 @cache
 def _read(stem: str, directory: str) -> gpd.GeoDataFrame:
-    """Read one committed GeoJSON (cached per process)."""
+    """One committed GeoJSON, read once per process and pickled in the user's cache for the next."""
     path = Path(directory) / f"{stem}.geojson"
     if not path.is_file():
         raise RegionError(f"boundary file {path} is missing; rebuild it with `python scripts/build_boundaries.py`")
+    stat = path.stat()
+    # the file as it is now, and this module's code (the parsing), name the entry
+    digest = hashlib.sha256(f"{path.resolve()} {stat.st_size} {stat.st_mtime_ns} {_CODE}".encode()).hexdigest()[:16]
+    return picklecache.load_or_build(cache_dir() / "boundaries" / f"{stem}-{digest}.pickle",
+                                     lambda: _parse(path), what=f"boundary file {path.name}")
+
+
+def _parse(path: Path) -> gpd.GeoDataFrame:
+    """A committed boundary GeoJSON as a WGS84 frame with integer adcodes."""
     frame = gpd.read_file(path)
     frame = frame.set_crs("EPSG:4326", allow_override=True)
     for col in ("adcode", "parent_adcode"):

@@ -1,0 +1,45 @@
+"""A disk cache of pickled frames in the user's cache folder (``settings.cache_dir()``).
+
+For derived data that is slow to rebuild and quick to unpickle (plan layers: 7 ms for Hainan's 12
+from pickles against 520 ms from GeoParquet; the boundary files: ≈ 10 ms against 0.17 s of GeoJSON).
+Each entry's name carries the digest of what it was built from, so a changed source never meets a
+stale entry.  Pickle, because the cache folder is the user's own and already holds numba's pickled
+kernels: it is trusted as much as they are.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+
+log = logging.getLogger(__name__)
+
+
+def load_or_build(path: Path, build: Callable[[], gpd.GeoDataFrame], *, what: str) -> gpd.GeoDataFrame:
+    """The frame pickled at ``path``, or ``build()`` written there aside and moved (any damage means rebuild).
+
+    A read-only or full cache folder only costs time: the frame is built and returned, with a warning.
+    """
+    frame = None
+    if path.is_file():
+        try:
+            frame = pickle.loads(path.read_bytes())
+        except Exception as exc:  # any damage to an entry (truncation, another library version) means rebuild
+            log.warning("cached %s unreadable (%s); rebuilding", what, exc)
+            frame = None
+    if isinstance(frame, gpd.GeoDataFrame):
+        return frame
+    frame = build()
+    try:  # written aside and moved: a reader never sees half a file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.part")
+        tmp.write_bytes(pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.replace(path)
+    except OSError as exc:
+        log.warning("could not cache %s (%s)", what, exc)
+    return frame
