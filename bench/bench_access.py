@@ -22,11 +22,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import statistics
 import sys
-import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,20 +34,11 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from spatial import capacity, datafolder, facilities, fca, odmatrix, population, regions, traveltime  # noqa: E402
+from timing import median_s  # noqa: E402 — bench/ is on the path when a script runs
 
 TERTIARY_BEDS = 1500.0  # assumed beds per tertiary hospital (Kunming E2SFCA)
 COUNTY_BEDS = 500.0  # assumed beds per county hospital stand-in
 HAINAN_CAPACITY = 300_000.0  # assumed persons each Hainan tertiary hospital can serve
-
-
-def _median_s(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Median wall time of ``repeat`` calls (s) and the last result."""
-    times, out = [], None
-    for _ in range(max(repeat, 1)):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def bench_e2sfca(*, cell_m: float, repeat: int, pysal_repeat: int) -> dict[str, Any]:
@@ -66,12 +54,12 @@ def bench_e2sfca(*, cell_m: float, repeat: int, pysal_repeat: int) -> dict[str, 
     fac = pd.concat([tert, county], ignore_index=True)
     beds = np.r_[np.full(len(tert), TERTIARY_BEDS), np.full(len(county), COUNTY_BEDS)]
     traveltime.warm_up()
-    build_s, (access_snap, matrix) = _median_s(
+    build_s, (access_snap, matrix) = median_s(
         lambda: (a := traveltime.snap(net, grid.lon, grid.lat),
                  odmatrix.cell_facility_minutes(net, grid, fac, limit_min=60.0, access=a)),
         repeat,
     )
-    ours_s, ours = _median_s(lambda: fca.enhanced_two_step_fca(matrix, grid.pop, beds, catchment_min=60.0), repeat)
+    ours_s, ours = median_s(lambda: fca.enhanced_two_step_fca(matrix, grid.pop, beds, catchment_min=60.0), repeat)
     cost = matrix.to_frame()
     demand = pd.DataFrame({"geoid": np.arange(grid.n_cells), "pop": grid.pop})
     supply = pd.DataFrame({"geoid": np.arange(len(fac)), "beds": beds})
@@ -86,7 +74,7 @@ def bench_e2sfca(*, cell_m: float, repeat: int, pysal_repeat: int) -> dict[str, 
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # PySAL's own pandas deprecation warnings
-        pysal_s, theirs = _median_s(pysal, pysal_repeat)
+        pysal_s, theirs = median_s(pysal, pysal_repeat)
     theirs = theirs.reindex(np.arange(grid.n_cells)).fillna(0.0).to_numpy()
     scale = np.maximum(np.abs(theirs), np.finfo(float).tiny)
     return {
@@ -113,10 +101,10 @@ def bench_capacity(*, cell_m: float, repeat: int) -> dict[str, Any]:
     cap = np.full(len(fac), HAINAN_CAPACITY)
     run = lambda: capacity.capacity_coverage(net, grid, fac, cap, threshold_min=60.0)  # noqa: E731
     run()  # cold: compile/load kernels, prepare the graph
-    warm_s, result = _median_s(run, repeat)
+    warm_s, result = median_s(run, repeat)
     snap = traveltime.snap(net, grid.lon, grid.lat)
-    matrix_s, matrix = _median_s(lambda: odmatrix.cell_facility_minutes(net, grid, fac, limit_min=60.0, access=snap), repeat)
-    alloc_s, _ = _median_s(lambda: capacity.allocate(matrix, grid.pop, cap, threshold_min=60.0, county=grid.county), repeat)
+    matrix_s, matrix = median_s(lambda: odmatrix.cell_facility_minutes(net, grid, fac, limit_min=60.0, access=snap), repeat)
+    alloc_s, _ = median_s(lambda: capacity.allocate(matrix, grid.pop, cap, threshold_min=60.0, county=grid.county), repeat)
     lon, lat = traveltime.point_lonlat(fac)
 
     def plain() -> np.ndarray:
@@ -124,7 +112,7 @@ def bench_capacity(*, cell_m: float, repeat: int) -> dict[str, Any]:
         per_node, src = traveltime.node_minutes(net, lon, lat, limit_min=60.0)
         return traveltime.place_minutes(traveltime.snap(net, grid.lon, grid.lat), per_node, src, limit_min=60.0)[0]
 
-    plain_s, minutes = _median_s(plain, repeat)
+    plain_s, minutes = median_s(plain, repeat)
     s = result.summary()
     return {
         "cells": grid.n_cells,

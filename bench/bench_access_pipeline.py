@@ -23,10 +23,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,16 +37,7 @@ from healthplan import run as front  # noqa: E402
 from spatial import access, capacity, fca  # noqa: E402
 from spatial.pipeline import Pipeline  # noqa: E402
 from spatial.scenario import Access, CapacityAnalysis, FcaAnalysis, Scenario  # noqa: E402
-
-
-def _median_s(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Median wall time of ``repeat`` calls (s) and the last result."""
-    times, out = [], None
-    for _ in range(max(repeat, 1)):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+from timing import median_s  # noqa: E402 — bench/ is on the path when a script runs
 
 
 def main() -> None:
@@ -67,7 +56,7 @@ def main() -> None:
     caps = access.facility_capacities(fac, "beds")
     rows: dict[str, float] = {}
 
-    rows["capacity: engine afresh"], direct = _median_s(lambda: capacity.capacity_coverage(
+    rows["capacity: engine afresh"], direct = median_s(lambda: capacity.capacity_coverage(
         net, grid, fac, caps.persons, threshold_min=60.0, access=snap), args.repeat)
     orders = iter(["capacity", "given", "demand"] * (args.repeat + 1))
 
@@ -75,7 +64,7 @@ def main() -> None:
         pipe.clear("capacity")
         return pipe.capacity(dataclasses.replace(s, access=Access(capacity=CapacityAnalysis(order=next(orders)))))
 
-    rows["capacity: pipeline stage (matrix cached)"], _ = _median_s(capacity_stage, args.repeat)
+    rows["capacity: pipeline stage (matrix cached)"], _ = median_s(capacity_stage, args.repeat)
     stage = pipe.capacity(s)
     assert np.array_equal(stage.result.served, direct.served), "the stage and the engine disagree"
 
@@ -84,9 +73,9 @@ def main() -> None:
         pipe.clear("capacity")
         return pipe.capacity(dataclasses.replace(s, access=Access(capacity=CapacityAnalysis(threshold_min=45.0))))
 
-    rows["capacity: pipeline stage, new threshold (new matrix)"], _ = _median_s(new_threshold, args.repeat)
+    rows["capacity: pipeline stage, new threshold (new matrix)"], _ = median_s(new_threshold, args.repeat)
 
-    rows["e2sfca: engine afresh"], fdirect = _median_s(lambda: fca.fca_scores(
+    rows["e2sfca: engine afresh"], fdirect = median_s(lambda: fca.fca_scores(
         net, grid, fac, caps.units, catchment_min=60.0, method="e2sfca", access=snap), args.repeat)
     decays = iter(["gaussian", "none", "step"] * (args.repeat + 1))
 
@@ -95,7 +84,7 @@ def main() -> None:
         return pipe.fca(dataclasses.replace(s, access=Access(fca=FcaAnalysis(decay=next(decays)))))
 
     pipe.travel_matrix(s, 60.0)  # the 60-minute matrix again (the threshold runs above cleared it)
-    rows["e2sfca: pipeline stage (matrix cached)"], _ = _median_s(fca_stage, args.repeat)
+    rows["e2sfca: pipeline stage (matrix cached)"], _ = median_s(fca_stage, args.repeat)
     assert np.array_equal(pipe.fca(s).result.score, fdirect.score), "the stage and the engine disagree"
 
     base_c, base_f = rows["capacity: engine afresh"], rows["e2sfca: engine afresh"]

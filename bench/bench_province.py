@@ -34,12 +34,13 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from timing import median_s  # bench/ is on the path when a script runs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,16 +51,6 @@ def vm_hwm_mb() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def _median_s(fn, repeat: int) -> tuple[float, Any]:
-    """Median wall time (s) of ``repeat`` calls and the last result."""
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -142,14 +133,14 @@ def _contract_one(net) -> dict[str, Any]:
     from spatial import traveltime as tt
 
     contract.contract(net)  # compile the kernels
-    t_c, c = _median_s(lambda: contract.contract(net), 3)
+    t_c, c = median_s(lambda: contract.contract(net), 3)
     src, off = _facility_nodes(net)
     seeds, seed_off, _ = contract.seeds(c, src, off)
     tt.nearest_minutes(net, src, source_offset_min=off)
     contract.nearest_minutes(c, src, source_offset_min=off)
-    t_plain, a = _median_s(lambda: tt.nearest_minutes(net, src, source_offset_min=off), 7)
-    t_contr, b = _median_s(lambda: contract.nearest_minutes(c, src, source_offset_min=off), 7)
-    t_search, _ = _median_s(lambda: tt.nearest_minutes(c.net, seeds.astype(np.int32), source_offset_min=seed_off), 7)
+    t_plain, a = median_s(lambda: tt.nearest_minutes(net, src, source_offset_min=off), 7)
+    t_contr, b = median_s(lambda: contract.nearest_minutes(c, src, source_offset_min=off), 7)
+    t_search, _ = median_s(lambda: tt.nearest_minutes(c.net, seeds.astype(np.int32), source_offset_min=seed_off), 7)
     fin = np.isfinite(a[0])
     ulps = np.abs(a[0][fin] - b[0][fin]) / np.spacing(np.abs(a[0][fin]).clip(min=1e-300))
     return {
@@ -202,8 +193,8 @@ def part_metrics(pbf: str, workdir: str) -> dict[str, Any]:
         return res
 
     full()  # warm: KD-tree and prepared graph cached, kernels loaded
-    full_s, res = _median_s(full, 3)
-    search_s, _ = _median_s(lambda: tt.nearest_minutes(net, snap.node, source_offset_min=snap.access_min), 5)
+    full_s, res = median_s(full, 3)
+    search_s, _ = median_s(lambda: tt.nearest_minutes(net, snap.node, source_offset_min=snap.access_min), 5)
     prof = Profiler()
     prof.start()
     full()

@@ -26,15 +26,7 @@ from typing import Any
 
 import numpy as np
 
-
-def _median_s(fn: Callable[[], Any], repeat: int) -> float:
-    """Median wall time of ``repeat`` calls (s)."""
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+from timing import median_s  # bench/ is on the path when a script runs
 
 
 def bench_siting(
@@ -107,10 +99,10 @@ def bench_siting(
 
     # --- coverage matrix and greedy k --------------------------------------------------------------
     nodes, legs = ok["node"].to_numpy(), ok["access_min"].to_numpy()
-    matrix_s = _median_s(lambda: reach.candidate_reach(net, cells, nodes, legs, limit_min=threshold_min), repeat)
+    matrix_s = median_s(lambda: reach.candidate_reach(net, cells, nodes, legs, limit_min=threshold_min), repeat)[0]
     matrix = reach.candidate_reach(net, cells, nodes, legs, limit_min=threshold_min)
     problem = reach.coverage_problem(cells, matrix, threshold_min=threshold_min)
-    greedy_s = _median_s(lambda: siting.maximal_covering(problem, k), repeat)
+    greedy_s = median_s(lambda: siting.maximal_covering(problem, k), repeat)[0]
     greedy = siting.maximal_covering(problem, k)
     say(f"coverage matrix, {len(ok)} candidates: {matrix_s:.2f} s ({matrix.minutes.nnz:,} cell–site pairs)")
     say(f"greedy+interchange k={k}: {greedy_s:.3f} s; with the matrix {matrix_s + greedy_s:.2f} s")

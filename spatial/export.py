@@ -227,14 +227,15 @@ def output_set(folder: str | Path) -> Iterator[Path]:
 # GeoJSON
 
 
-def _wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The frame in WGS84 (it must have a CRS), with numpy list cells turned into plain lists."""
+def _wgs84(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """The frame in WGS84 (it must have a CRS), numpy list cells turned into plain lists; and those list columns."""
     if frame.crs is None:
         raise OutputError("geometries have no CRS; set one (e.g. .set_crs('EPSG:4326')) before exporting")
     out = frame.to_crs("EPSG:4326")
-    for col in _list_columns(out):
+    cols = _list_columns(out)
+    for col in cols:
         out[col] = [v.tolist() if isinstance(v, np.ndarray) else v for v in out[col]]
-    return out
+    return out, cols
 
 
 def _list_columns(frame: pd.DataFrame) -> list[str]:
@@ -255,8 +256,8 @@ def _geojson_options(provenance: Mapping[str, Any] | None) -> dict[str, str]:
 
 def _write_geojson_file(frame: gpd.GeoDataFrame, path: Path, provenance: Mapping[str, Any] | None) -> None:
     """Write the frame as GeoJSON at ``path`` (no atomicity here)."""
-    out = _wgs84(frame)
-    dicts = [c for c in out.columns if out[c].dtype == object and any(isinstance(v, dict) for v in out[c])]
+    out, cols = _wgs84(frame)
+    dicts = [c for c in cols if any(isinstance(v, dict) for v in out[c])]
     for c in dicts:  # Arrow cannot type a column of mixed dicts: keep them as JSON text
         out[c] = [json.dumps(jsonable(v), ensure_ascii=False) if isinstance(v, dict) else v for v in out[c]]
     pyogrio.write_dataframe(out, path, driver="GeoJSON", use_arrow=True, layer_options=_geojson_options(provenance))
@@ -322,8 +323,7 @@ def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *, prov
     json_columns: dict[str, list[str]] = {}
     with _aside(path) as tmp:
         for name, frame in layers.items():
-            out = _wgs84(frame)
-            cols = _list_columns(out)
+            out, cols = _wgs84(frame)
             for c in cols:
                 out[c] = [json.dumps(jsonable(v), ensure_ascii=False) for v in out[c]]
             json_columns[name] = cols

@@ -210,10 +210,6 @@ class _Prepared:
         """
         return max(self.max_edge_min, spread_min) > (_MAX_BUCKETS - 3) * self.delta_min
 
-    def use_heap(self, searches: int, spread_min: float) -> bool:
-        """True when ``searches`` searches (seed offsets spread over ``spread_min``) should run on csgraph's heap."""
-        return self.n * searches <= HEAP_MAX_WORK or self.too_wide(spread_min)
-
     @contextmanager
     def borrow(self, ring: int) -> Iterator[_Scratch]:
         """The shared scratch arrays, or fresh ones while another thread holds them."""
@@ -453,7 +449,7 @@ def nearest_minutes(
             raise HealthplanError("source_offset_min must be finite and ≥ 0 minutes")
     prep = _prepared(net)
     spread = float(offsets.max() - offsets.min())
-    if prep.use_heap(1, spread):
+    if not uses_kernels(net, 1) or prep.too_wide(spread):
         return _heap_nearest(net, src, offsets, limit)
     inv, ring = prep.plan(spread, min(limit, float(offsets.max()) + prep.total_min))
     dist = np.full(n, np.inf)
@@ -500,7 +496,7 @@ def reach(
     prep = _prepared(net)
     # search a hair beyond the budget, then apply the limit to the sum actually returned
     bound = _slack(limit - offset)
-    if prep.use_heap(1, 0.0):
+    if not uses_kernels(net, 1) or prep.too_wide(0.0):
         return _heap_reach(net, np.array([target]), np.array([offset]), limit, np.array([bound]))[0]
     inv, ring = prep.plan(0.0, min(bound, prep.total_min))
     with prep.borrow(ring) as s:
@@ -564,7 +560,7 @@ def reach_many(
     limit = _check_limit(limit_min)
     bounds = np.array([_slack(limit - o) if o <= limit else -1.0 for o in off.tolist()])
     prep = _prepared(net)
-    if prep.use_heap(k, 0.0):
+    if not uses_kernels(net, k) or prep.too_wide(0.0):
         sets = _heap_reach(net, cand, off, limit, bounds)
         colptr = np.concatenate([[0], np.cumsum([len(nodes) for nodes, _ in sets])]).astype(np.int64)
         rows = np.concatenate([nodes for nodes, _ in sets]).astype(np.int32)

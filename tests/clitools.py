@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
@@ -47,3 +48,8 @@ def ok(*args: str) -> dict[str, Any]:
     result = invoke(*args)
     assert result.exit_code == 0, result.stderr + result.stdout
     return result.summary
+
+
+def common(hainan_dir: Path) -> list[str]:
+    """Options many tests share: Hainan on its saved backbone (``hainan_dir`` fixture), a 3 km grid (fast)."""
+    return ["--region", "hainan", "--network", str(hainan_dir), "--cell-m", "3000"]

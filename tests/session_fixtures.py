@@ -14,7 +14,7 @@ import pytest
 from conftest import DATA_DIR, data_file
 from healthplan import run as front
 from spatial.datafolder import default_network
-from spatial.network import Network
+from spatial.network import Network, save
 from spatial.pipeline import Pipeline
 from spatial.results import Results
 from spatial.scenario import Scenario
@@ -37,6 +37,12 @@ def kunming_net(network_cache_dir: Path) -> Network:
 def hainan_net(network_cache_dir: Path) -> Network:
     """Hainan island trunk-road backbone (≈3.7k nodes, undirected, 450 m snapping): data folder or embedded."""
     return default_network("hainan", data_dir=DATA_DIR, cache_dir=network_cache_dir)
+
+
+@pytest.fixture(scope="session")
+def hainan_dir(hainan_net: Network, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Hainan network saved to a folder, for ``--network`` (the tests only read it)."""
+    return save(hainan_net, tmp_path_factory.mktemp("hainan_net") / "net")
 
 
 @pytest.fixture(scope="session")

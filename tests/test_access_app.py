@@ -7,11 +7,11 @@ upload does (the state the upload button writes).
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from apptools import fresh, no_exception
 from clitools import ok
 from healthplan import run as front
 from spatial.pipeline import Pipeline
@@ -21,22 +21,7 @@ from views.app import state
 
 pytestmark = pytest.mark.slow  # each flow runs the whole page several times
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-TIMEOUT_S = 180
 TEMPLATE = PACKAGE_ROOT / "data" / "templates" / "facilities_template_zh.csv"
-
-
-def fresh() -> AppTest:
-    """A new app session on the default data (Hainan), already run once."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.run()
-    return at
-
-
-def no_exception(at: AppTest) -> None:
-    """The run raised nothing and showed no error box."""
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def scenario(at: AppTest):

@@ -13,24 +13,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from clitools import invoke, ok
+from clitools import common, invoke, ok
 from spatial import census, facilities
-from spatial import network as network_mod
 from spatial.export import read_geojson, read_gpkg
 from spatial.settings import PACKAGE_ROOT
 
 TEMPLATES = PACKAGE_ROOT / "data" / "templates"
-
-
-@pytest.fixture(scope="module")
-def hainan_dir(hainan_net, tmp_path_factory) -> Path:
-    """The session's Hainan network saved to a folder for --network."""
-    return network_mod.save(hainan_net, tmp_path_factory.mktemp("hainan_net") / "net")
-
-
-def common(hainan_dir: Path) -> list[str]:
-    """Hainan on its backbone, a 3 km grid (fast)."""
-    return ["--region", "hainan", "--network", str(hainan_dir), "--cell-m", "3000"]
 
 
 @pytest.fixture(scope="module")

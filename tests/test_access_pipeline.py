@@ -1,7 +1,7 @@
 """The access analyses through the one pipeline: the glue by hand on small worlds, then Hainan on a 3 km grid.
 
 Hand-built cases check what spatial/access.py and spatial/plantargets.py add to the engine (capacities
-stated or assumed, the decay a scenario names, referral lines, notices that never call an unproven answer
+stated or assumed, the decay a scenario names, notices that never call an unproven answer
 optimal, targets measured at their own thresholds).  On Hainan every stage must equal the engine called
 directly on the same inputs, conserve the census population, and be computed once per input.
 """
@@ -24,7 +24,6 @@ from layers import inputs as plan_inputs_mod
 from layers.targets import TARGETS
 from spatial import access, capacity, census, facilities, fca, plantargets, referral, scaling
 from spatial.errors import InputFileError, OptionError
-from spatial.network import assemble
 from spatial.population import PopulationGrid
 from spatial.resources import resources_by_county
 from spatial.scenario import (Access, CapacityAnalysis, FcaAnalysis, ReferralAnalysis, ScalingAnalysis, Scenario,
@@ -71,50 +70,6 @@ def test_fca_decay_follows_the_method_unless_named():
     g = access.fca_decay(FcaAnalysis(decay="gaussian"), 60)
     assert g.sigma_min == 30.0  # half the catchment by default
     assert access.fca_decay(FcaAnalysis(decay="gaussian", sigma_min=12.0), 60).sigma_min == 12.0
-
-
-# A line of roads near Haikou: P1 — Ha — X — T — Hb — P2 (minutes 10, 20, 5, 8, 4 and a shortcut 0–2 of 25).
-LON = 110.30 + 0.01 * np.arange(6)
-LAT = np.full(6, 20.02)
-EDGES = [(0, 1, 10.0), (1, 2, 20.0), (2, 3, 5.0), (3, 4, 8.0), (4, 5, 4.0), (0, 2, 25.0)]
-
-
-@pytest.fixture(scope="module")
-def line_net():
-    tail = np.array([a for a, b, _ in EDGES] + [b for a, b, _ in EDGES])
-    head = np.array([b for a, b, _ in EDGES] + [a for a, b, _ in EDGES])
-    minutes = np.array([t for *_, t in EDGES] * 2)
-    return assemble(LON, LAT, tail, head, minutes * 1000.0, minutes, np.zeros(tail.size), ("road",), directed=False)
-
-
-def on_nodes(nodes: list[int], names: list[str], **cols) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"name": names, **cols}, geometry=gpd.points_from_xy(LON[nodes], LAT[nodes]),
-                            crs="EPSG:4326")
-
-
-def test_referral_lines_join_the_points_with_road_minutes(line_net):
-    run = access.run_referral(line_net, on_nodes([0, 5, 2], ["P1", "P2", "P3"], adcode=[1, 2, 1]),
-                              on_nodes([1, 4], ["Ha", "Hb"]), on_nodes([3], ["T"]), counties=None, limit_min=None)
-    lines = access.referral_lines(run)
-    first = lines[lines["level"] == referral.LEVELS[0]].set_index("from_name")
-    # P1 → Ha 10 min; P3 (node X) → Hb 13 min; each line runs from the point to its hospital
-    assert first.loc["P1", "to_name"] == "Ha" and first.loc["P1", "minutes"] == pytest.approx(10)
-    assert first.loc["P3", "minutes"] == pytest.approx(13)
-    assert list(first.loc["P1"].geometry.coords) == [(LON[0], LAT[0]), (LON[1], LAT[1])]
-    second = lines[lines["level"] == referral.LEVELS[1]].set_index("from_name")
-    # both hospitals are used, each once: Ha → T 25, Hb → T 8
-    assert sorted(second.index) == ["Ha", "Hb"]
-    assert second.loc["Ha", "minutes"] == pytest.approx(25) and second.loc["Hb", "minutes"] == pytest.approx(8)
-    assert len(lines) == 3 + 2
-
-
-def test_referral_limit_leaves_unreachable_points_without_lines(line_net):
-    run = access.run_referral(line_net, on_nodes([0, 5], ["P1", "P2"]), on_nodes([4], ["Hb"]), on_nodes([3], ["T"]),
-                              counties=None, limit_min=10.0)
-    lines = access.referral_lines(run)
-    # P1 is 38 min from Hb (beyond 10): no line; P2 → Hb 4, Hb → T 8
-    assert sorted(lines["from_name"]) == ["Hb", "P2"]
-    assert access.AccessResults(referral=run).summary()["referral"]["unreachable_points"] == 1
 
 
 def random_world(seed: int, k: int = 200, m0: int = 2, n: int = 12):

@@ -12,7 +12,6 @@ import json
 import re
 import time
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,6 +19,7 @@ import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
+from apptools import fresh, no_exception
 from clitools import ok
 from conftest import data_file
 from healthplan import run as front
@@ -33,25 +33,7 @@ from views import plans, report, style
 from views.app import export_tab, foliummap, mapview, state
 from views.strings import OVERLAYS, REJECTIONS, reason_text
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
 pytestmark = pytest.mark.slow  # every flow runs the whole page (AppTest); the development loop leaves them out
-TIMEOUT_S = 180
-
-
-def fresh(monkeypatch: pytest.MonkeyPatch, data_dir: Path | None = None) -> AppTest:
-    """A new app session (reading ``data_dir`` when given), already run once."""
-    if data_dir is not None:
-        monkeypatch.setenv("HEALTHPLAN_DATA", str(data_dir))
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.run()
-    return at
-
-
-def no_exception(at: AppTest) -> None:
-    """The run raised nothing and showed no error box."""
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def metrics(at: AppTest) -> dict[str, tuple[str, str | None]]:

@@ -194,12 +194,6 @@ def bad(tmp_path_factory) -> Path:
     return d
 
 
-@pytest.fixture(scope="module")
-def hainan_dir(hainan_net, tmp_path_factory) -> Path:
-    """The session's Hainan backbone saved for --network (no network is built by these tests)."""
-    return nw.save(hainan_net, tmp_path_factory.mktemp("hainan_net") / "net")
-
-
 # --------------------------------------------------------------------------------------------------
 # the command line: exit code 2, the message names the thing, nothing written
 

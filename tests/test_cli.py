@@ -13,21 +13,9 @@ import pandas as pd
 import pytest
 import rasterio
 
-from clitools import invoke, ok
-from spatial import network as network_mod
+from clitools import common, invoke, ok
 from spatial.export import read_geojson, read_gpkg, read_provenance_gpkg
 from spatial.scenario import load_scenario
-
-
-@pytest.fixture(scope="module")
-def hainan_dir(hainan_net, tmp_path_factory) -> Path:
-    """The session's Hainan network saved to a folder for --network."""
-    return network_mod.save(hainan_net, tmp_path_factory.mktemp("hainan_net") / "net")
-
-
-def common(hainan_dir: Path) -> list[str]:
-    """Options every test shares: Hainan on its backbone, a 3 km grid (fast)."""
-    return ["--region", "hainan", "--network", str(hainan_dir), "--cell-m", "3000"]
 
 
 @pytest.fixture(scope="module")

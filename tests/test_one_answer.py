@@ -11,11 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
+from apptools import new_session
 from clitools import ok
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 #: region as the CLI takes it → the app's region
 REGIONS = {"hainan": "hainan", "haikou": "haikou"}
@@ -51,7 +49,7 @@ def test_scenario_run_of_the_cli_scenario_gives_the_same_files(cli_run, tmp_path
 @pytest.mark.slow
 def test_the_app_shows_the_cli_figures(cli_run, monkeypatch):
     region, out, printed = cli_run
-    at = AppTest.from_file(APP, default_timeout=180)
+    at = new_session()
     at.session_state["region"] = REGIONS[region]
     at.run()
     assert not at.exception, [e.value for e in at.exception]

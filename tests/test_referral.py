@@ -1,4 +1,4 @@
-"""Referral chain: a hand-timed line of roads, then properties on Hainan."""
+"""Referral chain: a hand-timed line of roads (and the lines the access analyses export), then properties on Hainan."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 
-from spatial import facilities, population, referral, regions, traveltime
+from spatial import access, facilities, population, referral, regions, traveltime
 from spatial.errors import HealthplanError
 from spatial.network import assemble
 
@@ -106,3 +106,31 @@ def test_hainan_chain_properties(hainan_net):
     leg = traveltime.snap(hainan_net, *traveltime.point_lonlat(seats)).access_min
     np.testing.assert_allclose(own.to_county_min, 2 * leg, rtol=1e-12)
     np.testing.assert_array_equal(own.county_hospital, np.arange(len(seats)))
+
+
+# the referral lines the access analyses export (spatial/access.py)
+
+
+def test_referral_lines_join_the_points_with_road_minutes(line_net):
+    run = access.run_referral(line_net, points([0, 5, 2], ["P1", "P2", "P3"], adcode=[1, 2, 1]),
+                              points([1, 4], ["Ha", "Hb"]), points([3], ["T"]), counties=None, limit_min=None)
+    lines = access.referral_lines(run)
+    first = lines[lines["level"] == referral.LEVELS[0]].set_index("from_name")
+    # P1 → Ha 10 min; P3 (node X) → Hb 13 min; each line runs from the point to its hospital
+    assert first.loc["P1", "to_name"] == "Ha" and first.loc["P1", "minutes"] == pytest.approx(10)
+    assert first.loc["P3", "minutes"] == pytest.approx(13)
+    assert list(first.loc["P1"].geometry.coords) == [(LON[0], LAT[0]), (LON[1], LAT[1])]
+    second = lines[lines["level"] == referral.LEVELS[1]].set_index("from_name")
+    # both hospitals are used, each once: Ha → T 25, Hb → T 8
+    assert sorted(second.index) == ["Ha", "Hb"]
+    assert second.loc["Ha", "minutes"] == pytest.approx(25) and second.loc["Hb", "minutes"] == pytest.approx(8)
+    assert len(lines) == 3 + 2
+
+
+def test_referral_limit_leaves_unreachable_points_without_lines(line_net):
+    run = access.run_referral(line_net, points([0, 5], ["P1", "P2"]), points([4], ["Hb"]), points([3], ["T"]),
+                              counties=None, limit_min=10.0)
+    lines = access.referral_lines(run)
+    # P1 is 38 min from Hb (beyond 10): no line; P2 → Hb 4, Hb → T 8
+    assert sorted(lines["from_name"]) == ["Hb", "P2"]
+    assert access.AccessResults(referral=run).summary()["referral"]["unreachable_points"] == 1

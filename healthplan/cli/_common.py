@@ -119,6 +119,13 @@ def cell_size(cell_m: float | None, population_spec: str) -> float:
     return GRID_M
 
 
+def share(value: float | None) -> float | None:
+    """A share given as 0.95 or as 95 (per cent), as a fraction; None stays None."""
+    if value is None:
+        return None
+    return value / 100.0 if 1.0 < value <= 100.0 else value
+
+
 def population_source(spec: str) -> dict[str, Any]:
     """'census' or a GeoTIFF path."""
     return {"kind": "census"} if spec.strip().lower() == "census" else {"kind": "geotiff", "path": spec}

@@ -186,9 +186,7 @@ def scale(
 
     if sum(x is not None for x in (k, target_coverage, budget)) != 1:
         raise OptionError("give exactly one of --k N, --target-coverage X (e.g. 0.95) or --budget B")
-    target = None
-    if target_coverage is not None:
-        target = target_coverage / 100.0 if 1.0 < target_coverage <= 100.0 else target_coverage
+    target = c.share(target_coverage)
     raw = _base(c, region=region, name=name, data_dir=data_dir, network=network, facilities=facilities, kind=kind,
                 population=population, cell_m=cell_m, crs=facility_crs, threshold=threshold)
     raw["sites"] = {"n_gaps": n_gaps}

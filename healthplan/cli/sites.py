@@ -104,9 +104,7 @@ def optimize(
         raise OptionError("give exactly one of --k N (number of new sites) or --target-coverage X (e.g. 0.95)")
     if k is not None and not 1 <= k <= 100:
         raise OptionError(f"--k must be a whole number of new sites in 1…100, got {k}")
-    target = None
-    if target_coverage is not None:
-        target = target_coverage / 100.0 if 1.0 < target_coverage <= 100.0 else target_coverage
+    target = c.share(target_coverage)
     raw = _raw(c, region=region, name=name, data_dir=data_dir, network=network, facilities=facilities, kind=kind,
                population=population, cell_m=cell_m, crs=crs, threshold=threshold, thresholds=None,
                candidates=[], n_gaps=n_gaps, max_road_m=max_road_m, weight=weight)
