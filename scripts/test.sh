@@ -30,4 +30,5 @@ echo "compiling the travel-time kernels if this machine has none yet" >&2
 "$PYTHON" -c "from spatial.traveltime import prepare_kernels; prepare_kernels(lambda m, f=None: print(m))"
 echo "type-checking spatial/ and layers/ (mypy)" >&2
 "$PYTHON" -m mypy  # [tool.mypy] in pyproject.toml; set -e stops here on a type error
-exec "$PYTHON" -m pytest "$@"
+# -n auto: one pytest worker per core (pytest-xdist); the suite is CPU-bound
+exec "$PYTHON" -m pytest -n auto "$@"

@@ -321,7 +321,7 @@ def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *, prov
     if PROVENANCE_TABLE in layers:
         raise OutputError(f"layer name {PROVENANCE_TABLE!r} is reserved for the provenance table")
     json_columns: dict[str, list[str]] = {}
-    with _aside(path) as tmp:
+    with _aside(path) as tmp, _sqlite_without_fsync():
         for name, frame in layers.items():
             out, cols = _wgs84(frame)
             for c in cols:
@@ -335,6 +335,23 @@ def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *, prov
                               "value": [json.dumps(v, ensure_ascii=False) for v in record.values()]})
         pyogrio.write_dataframe(table, tmp, layer=PROVENANCE_TABLE, driver="GPKG")
     return path
+
+
+@contextlib.contextmanager
+def _sqlite_without_fsync() -> Iterator[None]:
+    """GDAL's SQLite writes without an fsync per transaction, for the duration of the block.
+
+    Why: the file is written aside and moved only once whole (``_aside``), so an interrupted write never
+    reaches the destination; the fsyncs (one per table, ≈ 6 ms each) bought nothing the other files of an
+    output set have, and cost Hainan's 21-table GeoPackage 290 → 160 ms.
+    """
+    key = "OGR_SQLITE_SYNCHRONOUS"
+    before = pyogrio.get_gdal_config_option(key)
+    pyogrio.set_gdal_config_options({key: "OFF"})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({key: before})
 
 
 def read_provenance_gpkg(path: str | Path) -> dict[str, Any]:
