@@ -6,8 +6,9 @@ Prints a table, then one JSON line.
 Each command runs in a fresh process, exactly as typed (``python -m healthplan …``), on the data folder
 (``$HEALTHPLAN_DATA`` or ``../shared/data``; commands whose data is missing are skipped and named):
 
-* **warm** — the caches already hold the road network, the plan layers and the compiled kernels (one
-  untimed run first); the median of ``--repeat`` runs;
+* **warm** — the caches already hold the road network, the plan layers, the compiled kernels (one
+  untimed run first) and the checkout's bytecode (compiled first, as the setup scripts do: where
+  ``PYTHONDONTWRITEBYTECODE`` is set Python never writes it itself); the median of ``--repeat`` runs;
 * **cold** — an empty cache folder (``HEALTHPLAN_CACHE`` and ``NUMBA_CACHE_DIR``): the network is built,
   the kernels compile, the plan layers are built — a new machine's first run; one run.
 
@@ -106,6 +107,13 @@ def run_once(checkout: Path, args: list[str], env: dict[str, str]) -> float:
     return seconds
 
 
+def compile_bytecode(checkout: Path) -> None:
+    """Compile a checkout's own modules to bytecode, as ``scripts/run_app.sh`` and ``scripts/test.sh`` do."""
+    mine = [n for n in ("spatial", "layers", "views", "healthplan", "app.py") if (checkout / n).exists()]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", *mine], cwd=checkout, check=True,
+                   capture_output=True)
+
+
 def env_for(checkout: Path, cache: Path | None) -> dict[str, str]:
     """Environment of a run from ``checkout``: its code first on the path; ``cache`` for an empty cache."""
     env = {**os.environ, "PYTHONPATH": str(checkout), "HEALTHPLAN_DATA": str(data_dir())}
@@ -133,6 +141,8 @@ def main() -> None:
     ap.add_argument("--no-cold", action="store_true", help="skip the cold (empty cache) runs")
     a = ap.parse_args()
     checkouts = {"this": ROOT, **({"baseline": a.baseline.resolve()} if a.baseline else {})}
+    for checkout in checkouts.values():
+        compile_bytecode(checkout)
     rows: list[dict[str, Any]] = []
     for name in a.only or COMMANDS:
         args, needs = COMMANDS[name]

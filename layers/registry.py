@@ -110,7 +110,8 @@ def build_layer(key: str) -> gpd.GeoDataFrame:
 def _built_layer(key: str, digest: str) -> gpd.GeoDataFrame:
     """One layer built, or read from the disk cache of this code and data ``digest``."""
     path = settings.cache_dir() / "layers" / digest / f"{key.replace('/', '__')}.pickle"
-    frame = picklecache.load_or_build(path, lambda: _builder(key)(), what=f"plan layer {key}")
+    frame = picklecache.load_or_build(path, lambda: _builder(key)(), kind=gpd.GeoDataFrame,
+                                      what=f"plan layer {key}")
     frame.attrs["title_zh"], frame.attrs["title_en"] = title(key)
     frame.attrs["key"] = key
     return frame

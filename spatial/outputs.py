@@ -45,8 +45,8 @@ def write_results(
         jobs: dict[str, Callable[[Path], Any]] = {
             "cells.tif": lambda p: population.write_geotiff(res.inputs.grid, p, extra=res.cell_bands(),
                                                             provenance=prov),
-            "results.gpkg": lambda p: export.write_gpkg({**{k: v for k, v in layers.items() if len(v)}, **plans}, p,
-                                                        provenance=prov),
+            "results.gpkg": lambda p: export.write_gpkg({k: v for k, v in layers.items() if len(v)}, p,
+                                                        provenance=prov, fixed=plans),
         }
         for name, frame in layers.items():
             jobs[f"{name}.geojson"] = partial(export.write_geojson, frame, provenance=prov)

@@ -206,7 +206,7 @@ class Pipeline:
                 progress(f"warping {s.population.path} onto a {s.cell_m:g} m grid", None)
                 return population.read_geotiff(str(s.population.path), region, cell_m=s.cell_m)
             progress(f"spreading the 2020 census over a {s.cell_m:g} m grid", None)
-            return population.from_census(region, network=self.network(s)[0], cell_m=s.cell_m)
+            return population.census_grid(region, network=self.network(s)[0], cell_m=s.cell_m)
 
         return self._cached("population", self._k_population(s), compute)
 

@@ -16,6 +16,7 @@ county too small to hold a cell centre is given the cell under its representativ
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -29,6 +30,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
+import shapely
 from pyproj import CRS, Geod, Transformer
 from rasterio.enums import Resampling
 from rasterio.errors import CRSError, RasterioError
@@ -38,13 +40,14 @@ from rasterio.warp import reproject, transform_bounds
 from rasterio.windows import Window, from_bounds
 from scipy.ndimage import gaussian_filter
 
-from spatial.census import CENSUS_DATE, CENSUS_SOURCE, county_totals
+from spatial import picklecache
+from spatial.census import CENSUS_CSV, CENSUS_DATE, CENSUS_SOURCE, county_totals
 from spatial.counties import county_index
 from spatial.errors import InputFileError, OptionError
 from spatial.facilities import county_seats
 from spatial.network import Network
 from spatial.regions import Region, resolve
-from spatial.settings import CELL_M_RANGE, GRID_M
+from spatial.settings import CELL_M_RANGE, FACILITIES_DIR, GRID_M, cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +261,7 @@ def check_grid_size(region: Region, cell_m: float) -> int:
     """
     if not (np.isfinite(cell_m) and cell_m > 0):
         raise OptionError(f"the cell size must be a positive number of metres (e.g. 500 or 1000), got {cell_m}")
-    b = region.counties.to_crs(region.metric_crs).total_bounds
+    b = region.bounds_m
     cells = math.ceil((b[2] - b[0]) / cell_m + 1) * math.ceil((b[3] - b[1]) / cell_m + 1)
     if cells > MAX_GRID_CELLS:
         smallest = math.ceil(math.sqrt((b[2] - b[0]) * (b[3] - b[1]) / MAX_GRID_CELLS))
@@ -528,6 +531,51 @@ def from_census(region: Region | str | int, *, network: Network | None = None, c
         "crs": lay.crs,
     }
     return _grid(lay, keep, pop, urban, pop60, provenance)
+
+
+#: Modules whose code shapes a census grid (a change to any of them means a new cache entry).
+_CENSUS_CODE = ("population", "census", "counties", "facilities", "regions")
+
+
+def census_grid(region: Region, *, network: Network | None = None, cell_m: float = GRID_M) -> PopulationGrid:
+    """``from_census``, kept in the user's cache folder under a digest of everything it reads.
+
+    Hainan's 1 km grid: read in a few ms instead of built in ≈ 0.15 s at every run of a command.
+
+    Parameters
+    ----------
+    region : Region
+        The region.
+    network : Network, optional
+        The road network that places the people along roads.
+    cell_m : float
+        Cell size, metres.
+
+    Returns
+    -------
+    PopulationGrid
+        The populated cells (persons per cell), with provenance.
+    """
+    path = cache_dir() / "population" / f"census-{_census_digest(region, network, cell_m)}.pickle"
+    return picklecache.load_or_build(path, lambda: from_census(region, network=network, cell_m=cell_m),
+                                     kind=PopulationGrid, what=f"census grid of {region.name} at {cell_m:g} m")
+
+
+def _census_digest(region: Region, network: Network | None, cell_m: float) -> str:
+    """Digest of what ``from_census`` reads: counties, network, cell size, census and seat tables, and its code."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(np.asarray(region.counties["adcode"], dtype=np.int64).tobytes())
+    for wkb in shapely.to_wkb(region.counties.geometry.to_numpy()):
+        h.update(wkb)
+    h.update(repr((str(region.metric_crs), float(cell_m))).encode())
+    if network is not None:
+        for array in (network.lon, network.lat, network.indptr, network.head, network.length_m, network.road_class):
+            h.update(np.ascontiguousarray(array).tobytes())
+        h.update(repr((network.classes, network.metric_crs, network.provenance.get("source"))).encode())
+    code = Path(__file__).parent  # this module and those it reads the census, the counties and the seats with
+    for path in (CENSUS_CSV, FACILITIES_DIR / "county_seats.csv", *(code / f"{m}.py" for m in _CENSUS_CODE)):
+        h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ class Region:
     outline: shapely.Geometry
     bbox: tuple[float, float, float, float]  # lon_min, lat_min, lon_max, lat_max
     metric_crs: str  # Albers equal-area PROJ string fitted to bbox
+    bounds_m: tuple[float, float, float, float]  # the counties' bounds in metric_crs (m): xmin, ymin, xmax, ymax
 
 
 @lru_cache(maxsize=1)
@@ -105,8 +106,10 @@ def _make(name: str, name_zh: str, name_en: str, adcode: int, units: gpd.GeoData
         outline = shapely.union_all(units.geometry.values)
     lon_min, lat_min, lon_max, lat_max = (float(v) for v in units.total_bounds)
     bbox = (lon_min, lat_min, lon_max, lat_max)
+    crs = metric_crs(*bbox)
+    xmin, ymin, xmax, ymax = (float(v) for v in units.to_crs(crs).total_bounds)
     return Region(name=name, name_zh=name_zh, name_en=name_en, adcode=adcode, counties=units,
-                  outline=outline, bbox=bbox, metric_crs=metric_crs(*bbox))
+                  outline=outline, bbox=bbox, metric_crs=crs, bounds_m=(xmin, ymin, xmax, ymax))
 
 
 @lru_cache(maxsize=64)

@@ -7,6 +7,8 @@ independent readers (pandas, GDAL through geopandas, rasterio) and check the fig
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -154,3 +156,22 @@ def test_outputs_carry_the_notices(coverage_run):
     assert codes == [n["code"] for n in json.loads((out / "summary.json").read_text(encoding="utf-8"))["notices"]]
 
 
+
+
+def test_garbage_collection_is_off_only_while_a_command_imports_the_engine():
+    """The process entry turns collection off for the imports; the engine's arrival turns it on, imports frozen."""
+    code = ("import gc; from healthplan import cli; gc.disable(); frozen = gc.get_freeze_count(); "
+            "import healthplan.cli._common; print(gc.isenabled(), gc.get_freeze_count() > frozen)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]
+    code = ("import gc; frozen = gc.get_freeze_count(); import healthplan.cli._common; "
+            "print(gc.isenabled(), gc.get_freeze_count() == frozen)")  # a test or the app: nothing changes
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]
+    # the command itself, as its console script runs it: off on entry, on again once the engine is imported
+    code = ("import gc, sys; from healthplan import cli; run = cli._run; "
+            "cli._run = lambda argv: (print('entry', gc.isenabled(), file=sys.stderr), run(argv), "
+            "print('after', gc.isenabled(), file=sys.stderr))[1]; sys.argv[1:] = ['network', 'info', 'no-such-folder']; cli.main()")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 2 and "no-such-folder" in out.stderr  # a user's error, said after the imports
+    assert "entry False" in out.stderr and "after True" in out.stderr

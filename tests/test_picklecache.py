@@ -26,13 +26,13 @@ def test_built_once_then_read_and_a_damaged_entry_is_rebuilt(tmp_path: Path, cap
         calls.append(1)
         return _frame("海口市")
 
-    first = picklecache.load_or_build(path, build, what="test frame")
-    again = picklecache.load_or_build(path, build, what="test frame")
+    first = picklecache.load_or_build(path, build, kind=gpd.GeoDataFrame, what="test frame")
+    again = picklecache.load_or_build(path, build, kind=gpd.GeoDataFrame, what="test frame")
     assert len(calls) == 1 and again.equals(first)
     assert not list(path.parent.glob(".*.part"))  # nothing left aside
     path.write_bytes(path.read_bytes()[:40])  # truncated, as by a killed writer or a full disk
     with caplog.at_level(logging.WARNING):
-        rebuilt = picklecache.load_or_build(path, build, what="test frame")
+        rebuilt = picklecache.load_or_build(path, build, kind=gpd.GeoDataFrame, what="test frame")
     assert len(calls) == 2 and rebuilt.equals(first) and "unreadable" in caplog.text
 
 
@@ -40,7 +40,7 @@ def test_an_unwritable_cache_only_costs_time(tmp_path: Path, caplog: pytest.LogC
     blocked = tmp_path / "not_a_folder"
     blocked.write_text("a file where the cache folder would go")  # unwritable even for root
     with caplog.at_level(logging.WARNING):
-        frame = picklecache.load_or_build(blocked / "x.pickle", lambda: _frame("三亚市"), what="test frame")
+        frame = picklecache.load_or_build(blocked / "x.pickle", lambda: _frame("三亚市"), kind=gpd.GeoDataFrame, what="test frame")
     assert frame["name_zh"].iloc[0] == "三亚市" and "could not cache test frame" in caplog.text
 
 

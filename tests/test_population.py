@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import types
 from pathlib import Path
 
 import geopandas as gpd
@@ -183,9 +182,7 @@ def _square_region(cells: list[tuple[int, float, float, float]], name="synthetic
         {"adcode": [c[0] for c in cells], "name_zh": [str(c[0]) for c in cells]},
         geometry=[shapely.box(lon, lat, lon + side, lat + side) for _, lon, lat, side in cells], crs="EPSG:4326",
     )
-    from spatial.coords import metric_crs
-
-    return types.SimpleNamespace(name=name, counties=frame, metric_crs=metric_crs(*frame.total_bounds))
+    return regions._make(name, name, name, 0, frame)  # as resolve() builds a Region from its units
 
 
 def test_tiny_county_smaller_than_a_cell_still_gets_its_people():

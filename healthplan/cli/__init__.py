@@ -9,6 +9,7 @@ names, and exits with code 3.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -50,6 +51,9 @@ def main(argv: list[str] | None = None) -> None:
     Python's own teardown of numba, GDAL and pandas would add ≈ 0.45 s to every command
     (``bench/bench_cli.py``).
     """
+    if argv is None:
+        # off while a command imports the engine; healthplan.cli._common turns it back on (collect_from_here)
+        gc.disable()
     code = _run(argv)
     if argv is None:
         try:

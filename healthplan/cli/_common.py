@@ -6,6 +6,7 @@ The options are one way of writing a scenario: they become a scenario dict that
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,6 +54,22 @@ OPTION_NAMES: dict[str, str] = {
     "access.scaling.method": "--method", "access.scaling.time_limit_s": "--time-limit",
     "resources": "--facilities", "resources.path": "--facilities", "resources.options.datum": "--facility-crs",
 }
+
+
+def collect_from_here() -> None:
+    """Turn garbage collection back on after the engine's imports, with what they built frozen out of its sight.
+
+    ``healthplan.cli.main`` turns collection off before a command imports the engine: the imports build
+    about a million long-lived objects and no garbage, and the collector would walk them some 300 times
+    (≈ 0.1 s); frozen (``gc.freeze``), the run's collections skip them (≈ 0.1 s more on Hainan's run,
+    ``bench/bench_cli.py``).  Does nothing where collection is on (tests, the app).
+    """
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
+collect_from_here()  # every command that computes imports this module first, after the engine above
 
 #: Network files a --network option may name directly (the saved network folder is the usual case).
 _NETWORK_SUFFIX = {".pbf": "pbf", ".osm": "osm_xml"}

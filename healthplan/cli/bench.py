@@ -21,6 +21,7 @@ def bench(
                                                                          "contraction hierarchy each run).")] = True,
 ) -> None:
     """Time nearest-facility minutes (ours vs csgraph vs networkx vs pandana), 30-min reach sets and cache loading."""
+    from healthplan.cli import _common  # noqa: F401 — its import turns garbage collection back on
     from spatial.errors import OptionError
 
     if not BENCH_FILE.is_file():
