@@ -47,8 +47,7 @@ def _inside(frame: gpd.GeoDataFrame, region: Region) -> gpd.GeoDataFrame:
     """The rows of a point frame within OUTLINE_TOLERANCE_M of the region's outline."""
     if not len(frame):
         return frame
-    outline = gpd.GeoSeries([region.outline], crs="EPSG:4326").to_crs(region.metric_crs).iloc[0]
-    near = frame.to_crs(region.metric_crs).distance(outline).to_numpy() <= OUTLINE_TOLERANCE_M
+    near = frame.to_crs(region.metric_crs).distance(region.outline_m).to_numpy() <= OUTLINE_TOLERANCE_M
     return frame[near].reset_index(drop=True)
 
 

@@ -17,13 +17,15 @@ def county_index(county: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def county_names(codes: np.ndarray, counties: pd.DataFrame | None) -> pd.DataFrame:
     """A frame of adcode, name_zh, name_en for ``codes`` (blank names where no county table is given)."""
-    frame = pd.DataFrame({"adcode": np.asarray(codes, dtype=np.int64)})
-    if counties is None or len(counties) == 0:
-        return frame.assign(name_zh="", name_en="")
-    table = pd.DataFrame(counties)[["adcode", "name_zh", "name_en"]].copy()
-    table["adcode"] = table["adcode"].astype(np.int64)
-    frame = frame.merge(table.drop_duplicates("adcode"), on="adcode", how="left")
-    return frame.fillna({"name_zh": "", "name_en": ""})
+    codes = np.asarray(codes, dtype=np.int64)
+    names: dict[int, tuple[str, str]] = {}
+    if counties is not None and len(counties):
+        for code, zh, en in zip(counties["adcode"], counties["name_zh"], counties["name_en"], strict=True):
+            # the first row of a code names it; a missing name is blank
+            names.setdefault(int(code), (zh if isinstance(zh, str) else "", en if isinstance(en, str) else ""))
+    found = [names.get(int(c), ("", "")) for c in codes]
+    return pd.DataFrame({"adcode": codes, "name_zh": pd.Series([n[0] for n in found], dtype="str"),
+                         "name_en": pd.Series([n[1] for n in found], dtype="str")})
 
 
 def sum_by(inv: np.ndarray, n: int, weights: np.ndarray) -> np.ndarray:

@@ -519,8 +519,7 @@ def _tertiary(region: Region, directory: Path) -> gpd.GeoDataFrame:
         raise InputFileError(f"{directory}: no *_institutions.csv files (named hospitals) found")
     table = pd.concat(frames, ignore_index=True)
     pts = gpd.GeoSeries(gpd.points_from_xy(table["lon"], table["lat"]), crs="EPSG:4326")
-    outline = gpd.GeoSeries([region.outline], crs="EPSG:4326").to_crs(region.metric_crs).iloc[0]
-    inside = pts.to_crs(region.metric_crs).distance(outline).to_numpy() <= 1000.0  # coarse coordinates near the shore
+    inside = pts.to_crs(region.metric_crs).distance(region.outline_m).to_numpy() <= 1000.0  # coarse coordinates near the shore
     table = table[inside].reset_index(drop=True)
     return gpd.GeoDataFrame(
         {"name": table["name_zh"], "name_en": table.get("name_en"), "kind": table.get("kind"), "tier": "tertiary",

@@ -306,8 +306,7 @@ class Pipeline:
         else:
             return None, (), ()
         region = self.region(s)
-        outline_m = gpd.GeoSeries([region.outline], crs="EPSG:4326").to_crs(region.metric_crs).iloc[0]
-        inside = (sites.to_crs(region.metric_crs).distance(outline_m) <= SITE_OUTLINE_TOLERANCE_M).to_numpy()
+        inside = (sites.to_crs(region.metric_crs).distance(region.outline_m) <= SITE_OUTLINE_TOLERANCE_M).to_numpy()
         name_col = "name_zh" if "name_zh" in sites.columns else "name"
         outside = tuple(str(n) for n in sites.loc[~inside, name_col])
         sites = sites[inside].reset_index(drop=True)

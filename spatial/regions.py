@@ -48,6 +48,7 @@ class Region:
     bbox: tuple[float, float, float, float]  # lon_min, lat_min, lon_max, lat_max
     metric_crs: str  # Albers equal-area PROJ string fitted to bbox
     bounds_m: tuple[float, float, float, float]  # the counties' bounds in metric_crs (m): xmin, ymin, xmax, ymax
+    outline_m: shapely.Geometry  # the outline in metric_crs
 
 
 @lru_cache(maxsize=1)
@@ -108,8 +109,9 @@ def _make(name: str, name_zh: str, name_en: str, adcode: int, units: gpd.GeoData
     bbox = (lon_min, lat_min, lon_max, lat_max)
     crs = metric_crs(*bbox)
     xmin, ymin, xmax, ymax = (float(v) for v in units.to_crs(crs).total_bounds)
+    outline_m = gpd.GeoSeries([outline], crs="EPSG:4326").to_crs(crs).iloc[0]
     return Region(name=name, name_zh=name_zh, name_en=name_en, adcode=adcode, counties=units,
-                  outline=outline, bbox=bbox, metric_crs=crs, bounds_m=(xmin, ymin, xmax, ymax))
+                  outline=outline, bbox=bbox, metric_crs=crs, bounds_m=(xmin, ymin, xmax, ymax), outline_m=outline_m)
 
 
 @lru_cache(maxsize=64)

@@ -94,3 +94,13 @@ def test_list_regions():
     assert "460100" not in everything  # reachable as "haikou"
     for key in everything[:8] + everything[-3:]:
         assert len(regions.resolve(key).counties) >= 1
+
+
+@pytest.mark.parametrize("key", ["hainan", "530100", "yiyang"])
+def test_metric_bounds_and_outline_are_the_projected_ones(key):
+    """What a Region carries in its metric CRS equals projecting its counties and outline afresh."""
+    r = regions.resolve(key)
+    assert r.bounds_m == pytest.approx(tuple(r.counties.to_crs(r.metric_crs).total_bounds), abs=1e-6)
+    fresh = gpd.GeoSeries([r.outline], crs="EPSG:4326").to_crs(r.metric_crs).iloc[0]
+    assert shapely.equals_exact(r.outline_m, fresh, tolerance=1e-6)
+    assert r.outline_m.area == pytest.approx(fresh.area) and r.outline_m.area > 1e9  # m², a real region
