@@ -249,8 +249,8 @@ def _wgs84(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]]:
 
 def _list_columns(frame: pd.DataFrame) -> list[str]:
     """Columns whose values are lists/tuples/dicts (not representable natively in a GeoPackage or CSV)."""
-    return [c for c in frame.columns
-            if frame[c].dtype == object and any(isinstance(v, list | tuple | dict | np.ndarray) for v in frame[c])]
+    return [c for c, dtype in zip(frame.columns, frame.dtypes, strict=True)
+            if pd.api.types.is_object_dtype(dtype) and any(isinstance(v, list | tuple | dict | np.ndarray) for v in frame[c])]
 
 
 def _geojson_options(provenance: Mapping[str, Any] | None) -> dict[str, str]:
@@ -273,18 +273,20 @@ def _write_geojson_geos(out: gpd.GeoDataFrame, path: Path, provenance: Mapping[s
 
     What GDAL's ``RFC7946=YES`` does, for geometries that do not cross the antimeridian: exterior rings
     counter-clockwise and holes clockwise, coordinates rounded to ``_DECIMALS`` places, no ``crs``
-    member; a missing geometry is ``null``, an empty one has empty coordinates (as GDAL writes).  About 4× faster than GDAL here (``bench/bench_export.py``),
-    as GEOS formats coordinates in C where GDAL takes 2–3 µs per coordinate.
+    member; a missing geometry is ``null``, an empty one has empty coordinates (as GDAL writes).  About
+    4× faster than GDAL here (``bench/bench_export.py``): GEOS formats coordinates in C, where GDAL takes
+    2–3 µs per coordinate.
     """
     geoms = shapely.orient_polygons(out.geometry.to_numpy(), exterior_cw=False)
     geoms = shapely.transform(geoms, lambda xy: np.round(xy, _DECIMALS))
     texts = np.where(shapely.is_missing(geoms), "null", shapely.to_geojson(geoms)).astype(object)
     for i in np.flatnonzero(shapely.is_empty(geoms)):  # GEOS writes an empty polygon as [[]]
         texts[i] = _empty_geojson(geoms[i].geom_type)
-    records = pd.DataFrame(out.drop(columns=out.geometry.name)).to_dict("records")
+    names = [c for c in out.columns if c != out.geometry.name]
+    columns = [_plain(out[c]) for c in names]
     features = ",\n".join(
-        f'{{"type":"Feature","properties":{_json(record)},"geometry":{geometry}}}'
-        for record, geometry in zip(records, texts, strict=True))
+        f'{{"type":"Feature","properties":{_json_text(dict(zip(names, row, strict=True)))},"geometry":{geometry}}}'
+        for row, geometry in zip(zip(*columns, strict=True) if names else ([()] * len(out)), texts, strict=True))
     head = '{"type":"FeatureCollection",'
     if provenance is not None:
         head += f'"provenance":{_json(dict(provenance))},'
@@ -302,7 +304,24 @@ def _empty_geojson(kind: str) -> str:
 
 def _json(value: Any) -> str:
     """Strict JSON text of a value (numpy scalars, NaN → null, dates as ISO text), non-ASCII kept."""
-    return json.dumps(jsonable(value), ensure_ascii=False, allow_nan=False)
+    return _json_text(jsonable(value))
+
+
+def _json_text(plain: Any) -> str:
+    """Strict JSON text of a value already made of plain JSON values, non-ASCII kept."""
+    return json.dumps(plain, ensure_ascii=False, allow_nan=False)
+
+
+def _plain(column: pd.Series) -> list[Any]:
+    """A column's values as plain JSON values (``jsonable``), whole numeric columns at once."""
+    if pd.api.types.is_bool_dtype(column.dtype) or pd.api.types.is_integer_dtype(column.dtype):
+        if not column.hasnans:
+            return column.to_numpy().tolist()
+    elif pd.api.types.is_float_dtype(column.dtype) and isinstance(column.dtype, np.dtype):
+        values = column.to_numpy().astype(object)
+        values[~np.isfinite(column.to_numpy())] = None  # NaN and ±inf → null, never invalid JSON
+        return values.tolist()
+    return [jsonable(v) for v in column]
 
 
 def _crosses_antimeridian(frame: gpd.GeoDataFrame) -> bool:

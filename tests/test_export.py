@@ -96,6 +96,7 @@ def rich() -> gpd.GeoDataFrame:
             "detail": [{"k": 1}, None, {"k": [1, 2]}, None, None],
             "share": [0.123456789012345, np.nan, np.inf, 1e-12, 2873358.0000000084],
             "count": np.array([1, 2, 3, 4, 5], dtype=np.int64),
+            "rank": pd.array([1, None, 3, 4, 5], dtype="Int64"),  # a nullable integer with a missing cell
             "flag": [True, False, True, False, True],
             "when": pd.to_datetime(["2020-11-01", "2021-01-01", "2022-06-30", "2023-01-01", "2024-02-29"]),
         },
@@ -132,6 +133,9 @@ def test_geos_writer_keeps_the_rfc7946_rules(tmp_path, rich):
     props = raw["features"][0]["properties"]
     assert props["members"] == ["a", "b"] and json.loads(props["detail"]) == {"k": 1}
     assert raw["features"][2]["properties"]["share"] is None  # inf → null, never invalid JSON
+    assert [f["properties"]["rank"] for f in raw["features"]] == [1, None, 3, 4, 5]
+    assert [f["properties"]["flag"] for f in raw["features"]][:2] == [True, False]
+    assert raw["features"][0]["properties"]["when"].startswith("2020-11-01")
     assert raw["features"][1]["properties"]["name"] == "[1]"  # text that looks like JSON stays text
 
 
