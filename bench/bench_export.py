@@ -72,8 +72,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for name, frame in frames.items():
-            gdal_s, _ = median_s(lambda: export._write_geojson_gdal(frame, folder / "gdal.geojson", prov), args.repeat)
-            geos_s, _ = median_s(lambda: export._write_geojson_geos(frame, folder / "geos.geojson", prov), args.repeat)
+            gdal_s, _ = median_s(lambda frame=frame: export._write_geojson_gdal(frame, folder / "gdal.geojson", prov), args.repeat)
+            geos_s, _ = median_s(lambda frame=frame: export._write_geojson_geos(frame, folder / "geos.geojson", prov), args.repeat)
             equal = same(export.read_geojson(folder / "geos.geojson"), export.read_geojson(folder / "gdal.geojson"))
             if not equal:
                 raise SystemExit(f"{name}: the two writers' files read back differently")
