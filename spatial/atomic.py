@@ -1,8 +1,9 @@
-"""Whole folders replaced at once: written beside the target under a hidden name, then swapped in.
+"""Whole files and folders replaced at once: written beside the target under a hidden name, then moved in.
 
-Used by the output set of a run (``spatial.export.output_set``) and by saved networks
-(``spatial.network.save``).  The hidden names carry the writer's process id, so the leftovers of a
-writer that was killed (its folder half-written, or the previous version set aside) are recognised and
+Folders: the output set of a run (``spatial.export.output_set``) and saved networks
+(``spatial.network.save``); files: every single exported file (``spatial.export``) and the cache entries
+(``spatial.picklecache``).  The hidden names carry the writer's process id, so the leftovers of a writer
+that was killed (a half-written file or folder, or the previous version set aside) are recognised and
 removed by the next writer of the same target, never those of a writer still running.
 """
 
@@ -39,6 +40,26 @@ def sweep(target: Path) -> list[Path]:
                     and not _alive(int(m.group(1))):
                 shutil.rmtree(entry, ignore_errors=True)
                 removed.append(entry)
+    return removed
+
+
+def part_file(target: Path) -> Path:
+    """A new hidden name beside the file ``target`` for writing it aside (its suffix kept: GDAL reads it)."""
+    return target.with_name(f".{target.stem}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part{target.suffix}")
+
+
+def sweep_parts(target: Path) -> list[Path]:
+    """Remove the ``part_file`` names beside ``target`` (and SQLite's sidecars) of killed writers; returns them."""
+    pattern = re.compile(rf"^\.{re.escape(target.stem)}\.(\d+)-[0-9a-f]{{8}}\.part{re.escape(target.suffix)}"
+                         r"(?:-journal|-wal|-shm)?$")
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in target.parent.iterdir():
+            m = pattern.match(entry.name)
+            if m and entry.is_file() and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
+                with contextlib.suppress(OSError):
+                    entry.unlink()
+                    removed.append(entry)
     return removed
 
 

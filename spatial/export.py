@@ -24,7 +24,6 @@ import os
 import pickle
 import shutil
 import tempfile
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -84,7 +83,8 @@ def _aside(path: Path) -> Iterator[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _fail(path, exc) from None
-    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.part{path.suffix}")  # GDAL reads the suffix
+    atomic.sweep_parts(path)  # what a killed earlier writer of this file left beside it
+    tmp = atomic.part_file(path)
     try:
         yield tmp
         os.replace(tmp, path)

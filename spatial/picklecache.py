@@ -11,11 +11,12 @@ kernels: it is trusted as much as they are.
 from __future__ import annotations
 
 import logging
-import os
 import pickle
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
+
+from spatial import atomic
 
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,8 @@ def load_or_build(path: Path, build: Callable[[], T], *, kind: type[T], what: st
     value = build()
     try:  # written aside and moved: a reader never sees half a file
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}.part")
+        atomic.sweep_parts(path)
+        tmp = atomic.part_file(path)
         tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         tmp.replace(path)
     except OSError as exc:

@@ -795,6 +795,43 @@ def test_killed_network_save_leaves_a_whole_network_or_none(haikou_net, tmp_path
         assert sorted(p.name for p in tmp_path.iterdir()) == ["net", "network.pkl"], trial
 
 
+_FILE_WRITER = textwrap.dedent("""
+    import sys, time
+    import geopandas as gpd, pyogrio, shapely
+    from spatial import export
+    frame = gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.Point(110.3, 20.0)], crs="EPSG:4326")
+    real = pyogrio.write_dataframe
+    def paused(*args, **kwargs):  # stop after the first table: the file is half-written, aside
+        real(*args, **kwargs)
+        print("inside", flush=True)
+        time.sleep(60)
+    pyogrio.write_dataframe = paused
+    export.write_gpkg({"a": frame, "b": frame}, sys.argv[1], provenance={"run": 2})
+""")
+
+
+def test_a_killed_single_file_export_is_swept_by_the_next_writer(tmp_path):
+    """A killed writer of one file leaves the old file whole and its part aside; the next writer removes that part."""
+    frame = gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.Point(110.3, 20.0)], crs="EPSG:4326")
+    target = tmp_path / "layers.gpkg"
+    export.write_gpkg({"a": frame}, target, provenance={"run": 1})
+    proc = subprocess.Popen([sys.executable, "-c", _FILE_WRITER, str(target)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "inside"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name != target.name)
+    assert left and all(n.startswith(f".layers.{proc.pid}-") and ".part.gpkg" in n for n in left), left
+    assert export.read_provenance_gpkg(target)["run"] == 1  # the old file, whole
+    alive = tmp_path / f".layers.{os.getpid()}-0123abcd.part.gpkg"  # a writer still running: never touched
+    alive.write_bytes(b"being written")
+    export.write_gpkg({"a": frame}, target, provenance={"run": 3})
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([target.name, alive.name])
+    assert export.read_provenance_gpkg(target)["run"] == 3
+
+
 # --------------------------------------------------------------------------------------------------
 # a damaged cache entry is rebuilt, with a message
 
