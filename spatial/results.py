@@ -48,7 +48,7 @@ class PlanInputs:
     candidates: gpd.GeoDataFrame | None = None  # the plans' candidate sites (name, placeholder, clause, geometry)
     targets: pd.DataFrame | None = None  # the plans' numeric targets with their clauses
     emergency_sites: gpd.GeoDataFrame | None = None  # named sites of an emergency circle (4A+ scenic areas)
-    emergency_clause: str = ""
+    emergency_clause: str = ""  # the clause that names them, quoted in the summary when they are used
     key: str = ""  # identity for the stage cache
 
 
@@ -201,6 +201,8 @@ class Results:
         }
         if self.metrics.emergency is not None:
             out["emergency_circle"] = {**self.metrics.emergency.total, "sites_outside_region": len(self.metrics.sites_outside)}
+            if self.scenario.emergency_sites is None and self.plan is not None and self.plan.emergency_clause:
+                out["emergency_circle"]["plan_clause"] = self.plan.emergency_clause  # the plan's sites: its words
         if self.evaluation is not None:
             ev = self.evaluation
             ok = ev.ok

@@ -184,6 +184,7 @@ def test_kunming_shows_the_emergency_circle_of_the_scenic_areas(monkeypatch):
     assert (table["达标"] == "是").sum() == e.total["sites_within"]
     assert any("紧急医学救援圈" in m.value for m in at.markdown)
     assert "emergency_sites" in res.layers()  # … and the map draws them (static layers, see test_map_* below)
+    assert "4A级及以上旅游景区建立10分钟紧急医学救援圈" in res.summary()["emergency_circle"]["plan_clause"]
 
 
 def test_yiyang_has_no_network_but_shows_its_layers_and_the_way_to_one(monkeypatch):
