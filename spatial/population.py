@@ -533,6 +533,9 @@ def from_census(region: Region | str | int, *, network: Network | None = None, c
     return _grid(lay, keep, pop, urban, pop60, provenance)
 
 
+#: Largest grid (raster cells over the region's bounds) whose census surface is cached: ≈ 70 bytes a populated
+#: cell on disk, so at most ≈ 140 MB an entry; larger grids are spread again (≈ 1 s per million cells).
+CACHE_MAX_CELLS: int = 2_000_000
 #: Modules whose code shapes a census grid (a change to any of them means a new cache entry).
 _CENSUS_CODE = ("population", "census", "counties", "facilities", "regions")
 
@@ -540,7 +543,8 @@ _CENSUS_CODE = ("population", "census", "counties", "facilities", "regions")
 def census_grid(region: Region, *, network: Network | None = None, cell_m: float = GRID_M) -> PopulationGrid:
     """``from_census``, kept in the user's cache folder under a digest of everything it reads.
 
-    Hainan's 1 km grid: read in a few ms instead of built in ≈ 0.15 s at every run of a command.
+    Hainan's 1 km grid: read in a few ms instead of built in ≈ 0.15 s at every run of a command.  Grids of
+    more than ``CACHE_MAX_CELLS`` raster cells are built every time (their entries would be large).
 
     Parameters
     ----------
@@ -556,6 +560,8 @@ def census_grid(region: Region, *, network: Network | None = None, cell_m: float
     PopulationGrid
         The populated cells (persons per cell), with provenance.
     """
+    if check_grid_size(region, cell_m) > CACHE_MAX_CELLS:
+        return from_census(region, network=network, cell_m=cell_m)
     path = cache_dir() / "population" / f"census-{_census_digest(region, network, cell_m)}.pickle"
     return picklecache.load_or_build(path, lambda: from_census(region, network=network, cell_m=cell_m),
                                      kind=PopulationGrid, what=f"census grid of {region.name} at {cell_m:g} m")

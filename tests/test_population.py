@@ -324,3 +324,31 @@ def test_bad_geotiffs_raise_input_file_errors(kunming, tmp_path):
         dst.write(np.ones((10, 10), "float32"), 1)
     with pytest.raises(InputFileError, match=r"beijing\.tif.*does not overlap region"):
         P.read_geotiff(beijing, kunming)
+
+
+def test_census_grid_is_cached_under_what_it_reads(hainan_net, tmp_path, monkeypatch):
+    """Built once, then read back equal; another network or cell size is another entry; huge grids are not kept."""
+    monkeypatch.setattr(P, "cache_dir", lambda: tmp_path)
+    built: list[float] = []
+    real = P.from_census
+
+    def counting(region, *, network=None, cell_m=1000.0):
+        built.append(cell_m)
+        return real(region, network=network, cell_m=cell_m)
+
+    monkeypatch.setattr(P, "from_census", counting)
+    region = regions.resolve("hainan")
+    first = P.census_grid(region, network=hainan_net, cell_m=3000.0)
+    again = P.census_grid(region, network=hainan_net, cell_m=3000.0)
+    assert built == [3000.0] and again is not first
+    for name in ("lon", "lat", "pop", "urban", "pop60", "county", "row", "col"):
+        assert np.array_equal(getattr(again, name), getattr(first, name)), name
+    assert again.provenance == first.provenance
+    assert again.pop.sum() == pytest.approx(region_census_total(region.counties["adcode"]))  # the census, kept
+    P.census_grid(region, network=None, cell_m=3000.0)  # no network: people placed otherwise, its own entry
+    P.census_grid(region, network=hainan_net, cell_m=4000.0)
+    assert built == [3000.0, 3000.0, 4000.0] and len(list((tmp_path / "population").glob("census-*.pickle"))) == 3
+    monkeypatch.setattr(P, "CACHE_MAX_CELLS", 10)
+    P.census_grid(region, network=hainan_net, cell_m=5000.0)
+    P.census_grid(region, network=hainan_net, cell_m=5000.0)
+    assert built[-2:] == [5000.0, 5000.0] and len(list((tmp_path / "population").glob("census-*.pickle"))) == 3
