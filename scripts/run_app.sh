@@ -16,7 +16,7 @@ echo "installing healthplan (pip; a few minutes on a new machine)" >&2
 "$PYTHON" -m pip install -e .
 # bytecode of the project's own modules: an editable install compiles none, and where PYTHONDONTWRITEBYTECODE
 # is set (as on this project's machines) Python would compile them again at every start (≈ 0.35 s a command)
-"$PYTHON" -m compileall -q -j 0 spatial layers views healthplan app.py >/dev/null
+"$PYTHON" -m compileall -q -j 0 spatial layers views healthplan app.py  # -q: only errors are printed
 "$PYTHON" -c "from spatial.traveltime import prepare_kernels; prepare_kernels(lambda m, f=None: print(m))"
 exec "$PYTHON" -m streamlit run app.py \
   --server.headless true \

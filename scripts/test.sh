@@ -28,7 +28,7 @@ echo "installing healthplan with its test dependencies (pip; a few minutes on a 
 "$PYTHON" -m pip install -e ".[dev]"
 # bytecode of the project's own modules: an editable install compiles none, and where PYTHONDONTWRITEBYTECODE
 # is set (as on this project's machines) Python would compile them again at every start (≈ 0.35 s a command)
-"$PYTHON" -m compileall -q -j 0 spatial layers views healthplan app.py >/dev/null
+"$PYTHON" -m compileall -q -j 0 spatial layers views healthplan app.py  # -q: only errors are printed
 echo "compiling the travel-time kernels if this machine has none yet" >&2
 "$PYTHON" -c "from spatial.traveltime import prepare_kernels; prepare_kernels(lambda m, f=None: print(m))"
 echo "type-checking spatial/ and layers/ (mypy)" >&2

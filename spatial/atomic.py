@@ -24,7 +24,7 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:  # exists, owned by someone else
+    except (OSError, OverflowError, ValueError):  # exists, owned by someone else; or no process id at all
         return True
     return True
 

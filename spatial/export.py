@@ -21,9 +21,9 @@ import hashlib
 import json
 import logging
 import os
-import pickle
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pyogrio
+import pyogrio.errors
 import shapely
 
 from spatial import atomic
@@ -278,7 +279,8 @@ def _write_geojson_geos(out: gpd.GeoDataFrame, path: Path, provenance: Mapping[s
     2–3 µs per coordinate.
     """
     geoms = shapely.orient_polygons(out.geometry.to_numpy(), exterior_cw=False)
-    geoms = shapely.transform(geoms, lambda xy: np.round(xy, _DECIMALS))
+    # include_z=None (shapely ≥ 2.1) keeps each geometry's own dimensions; the type stubs do not know it yet
+    geoms = shapely.transform(geoms, lambda xyz: np.round(xyz, _DECIMALS), include_z=None)  # type: ignore[call-overload]
     texts = np.where(shapely.is_missing(geoms), "null", shapely.to_geojson(geoms)).astype(object)
     for i in np.flatnonzero(shapely.is_empty(geoms)):  # GEOS writes an empty polygon as [[]]
         texts[i] = _empty_geojson(geoms[i].geom_type)
@@ -431,39 +433,95 @@ def _write_gpkg_table(frame: gpd.GeoDataFrame, path: Path, name: str) -> list[st
 def _copy_fixed_tables(tables: Mapping[str, gpd.GeoDataFrame], path: Path) -> dict[str, list[str]]:
     """Start the GeoPackage at ``path`` as a copy of the cached one holding ``tables``; their JSON-text columns.
 
-    The cached file is named by a digest of the tables' content, so changed plans never meet a stale file.
-    A cache folder that cannot be written only costs time: the tables are written into ``path`` directly.
+    The cached file is named by a digest of the tables' content and of the code and GDAL that write them
+    (``_tables_digest``), so changed plans never meet a stale file; it is written with SQLite's fsyncs and
+    synced before it is moved into place, and one that lacks a table is written again.  A cache folder that
+    cannot be written only costs time: the tables are written into ``path`` directly.
     """
-    digest = hashlib.blake2b(pickle.dumps(dict(tables), protocol=pickle.HIGHEST_PROTOCOL), digest_size=16)
-    cached = cache_dir() / "gpkg" / f"{digest.hexdigest()}.gpkg"
+    cached = cache_dir() / "gpkg" / f"{_tables_digest(tables)}.gpkg"
     try:
-        if not cached.is_file():
+        if not _holds(cached, tables):
             with _aside(cached) as tmp:
                 for name, frame in tables.items():
                     _write_gpkg_table(frame, tmp, name)
+                _fsync(tmp)
         shutil.copyfile(cached, path)
-    except (OSError, OutputError) as exc:
+    except (OSError, OutputError, pyogrio.errors.DataSourceError) as exc:
         log.warning("could not use the cached plan tables (%s); writing them into %s", exc, path.name)
         path.unlink(missing_ok=True)
         return {name: _write_gpkg_table(frame, path, name) for name, frame in tables.items()}
     return {name: _list_columns(frame) for name, frame in tables.items()}  # as _write_gpkg_table found them
 
 
+def _tables_digest(tables: Mapping[str, gpd.GeoDataFrame]) -> str:
+    """Digest of the tables' names, columns, values, geometries and CRS, and of the code and GDAL writing them."""
+    h = hashlib.blake2b(_WRITER_IDENTITY, digest_size=16)
+    for name, frame in tables.items():
+        geometry = frame.geometry.name
+        h.update(_json_text([name, [str(c) for c in frame.columns], [str(t) for t in frame.dtypes],
+                             frame.crs.to_wkt() if frame.crs is not None else None]).encode())
+        for c in (c for c in frame.columns if c != geometry):
+            h.update(_json([v.tolist() if isinstance(v, np.ndarray) else v for v in frame[c]]).encode())
+        for wkb in shapely.to_wkb(frame.geometry.to_numpy()):
+            h.update(b"-" if wkb is None else wkb)
+    return h.hexdigest()
+
+
+def _holds(path: Path, tables: Mapping[str, gpd.GeoDataFrame]) -> bool:
+    """True when the GeoPackage at ``path`` exists, opens and has exactly these tables."""
+    if not path.is_file():
+        return False
+    try:
+        return set(pyogrio.list_layers(path)[:, 0]) == set(tables)
+    except pyogrio.errors.DataSourceError:
+        return False
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file to the disk (a cache entry must survive a crash whole, as its name says it is)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+#: What the cached plan tables depend on besides their content: this module's code (the table writer),
+#: the JSON conversion it uses, and GDAL's version.
+_WRITER_IDENTITY: bytes = (Path(__file__).read_bytes() + (Path(__file__).parent / "provenance.py").read_bytes()
+                           + pyogrio.__gdal_version_string__.encode())
+
+
+class _NoFsync:
+    """Writers inside ``_sqlite_without_fsync`` right now (threads of the app), and the setting they replaced."""
+
+    lock = threading.Lock()
+    users = 0
+    before: str | None = None
+
+
 @contextlib.contextmanager
 def _sqlite_without_fsync() -> Iterator[None]:
-    """GDAL's SQLite writes without an fsync per transaction, for the duration of the block.
+    """GDAL's SQLite writes without an fsync per transaction, for the duration of the block (thread-safe).
 
     Why: the file is written aside and moved only once whole (``_aside``), so an interrupted write never
     reaches the destination; the fsyncs (one per table, ≈ 6 ms each) bought nothing the other files of an
-    output set have, and cost Hainan's 21-table GeoPackage 290 → 160 ms.
+    output set have, and cost Hainan's 21-table GeoPackage 290 → 160 ms.  The setting is process-wide, so
+    the first writer in turns it off and the last one out puts back what was there.
     """
     key = "OGR_SQLITE_SYNCHRONOUS"
-    before = pyogrio.get_gdal_config_option(key)
-    pyogrio.set_gdal_config_options({key: "OFF"})
+    with _NoFsync.lock:
+        if _NoFsync.users == 0:
+            _NoFsync.before = pyogrio.get_gdal_config_option(key)
+            pyogrio.set_gdal_config_options({key: "OFF"})
+        _NoFsync.users += 1
     try:
         yield
     finally:
-        pyogrio.set_gdal_config_options({key: before})
+        with _NoFsync.lock:
+            _NoFsync.users -= 1
+            if _NoFsync.users == 0:
+                pyogrio.set_gdal_config_options({key: _NoFsync.before})
 
 
 def read_provenance_gpkg(path: str | Path) -> dict[str, Any]:

@@ -29,7 +29,9 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import rasterio
+import scipy
 import shapely
 from pyproj import CRS, Geod, Transformer
 from rasterio.enums import Resampling
@@ -573,7 +575,10 @@ def _census_digest(region: Region, network: Network | None, cell_m: float) -> st
     h.update(np.asarray(region.counties["adcode"], dtype=np.int64).tobytes())
     for wkb in shapely.to_wkb(region.counties.geometry.to_numpy()):
         h.update(wkb)
-    h.update(repr((str(region.metric_crs), float(cell_m))).encode())
+    h.update(repr((region.name, str(region.metric_crs), float(cell_m))).encode())
+    # the libraries that rasterise, smooth and project the grid
+    h.update(repr((rasterio.__version__, rasterio.__gdal_version__, scipy.__version__, pyproj.__version__,
+                   pyproj.proj_version_str)).encode())
     if network is not None:
         for array in (network.lon, network.lat, network.indptr, network.head, network.length_m, network.road_class):
             h.update(np.ascontiguousarray(array).tobytes())

@@ -30,12 +30,12 @@ def jsonable(value: Any) -> Any:
         return int(value)
     if isinstance(value, float | np.floating):
         return float(value) if math.isfinite(float(value)) else None
+    if value is None or value is pd.NA or value is pd.NaT:  # NaT first: it is also a datetime
+        return None
     if isinstance(value, dt.date | dt.datetime | pd.Timestamp):
         return value.isoformat()
     if isinstance(value, Path):
         return str(value)
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
     return value
 
 

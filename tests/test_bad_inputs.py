@@ -825,11 +825,20 @@ def test_a_killed_single_file_export_is_swept_by_the_next_writer(tmp_path):
     left = sorted(p.name for p in tmp_path.iterdir() if p.name != target.name)
     assert left and all(n.startswith(f".layers.{proc.pid}-") and ".part.gpkg" in n for n in left), left
     assert export.read_provenance_gpkg(target)["run"] == 1  # the old file, whole
-    alive = tmp_path / f".layers.{os.getpid()}-0123abcd.part.gpkg"  # a writer still running: never touched
-    alive.write_bytes(b"being written")
-    export.write_gpkg({"a": frame}, target, provenance={"run": 3})
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([target.name, alive.name])
-    assert export.read_provenance_gpkg(target)["run"] == 3
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # another writer, running
+    try:
+        alive = tmp_path / f".layers.{other.pid}-0123abcd.part.gpkg"  # its part: never touched
+        alive.write_bytes(b"being written")
+        export.write_gpkg({"a": frame}, target, provenance={"run": 3})
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted([target.name, alive.name])
+        assert export.read_provenance_gpkg(target)["run"] == 3
+    finally:
+        other.kill()
+        other.wait()
+    odd = tmp_path / ".layers.99999999999999999999-0123abcd.part.gpkg"  # no process could have this id
+    odd.write_bytes(b"?")
+    export.write_gpkg({"a": frame}, target, provenance={"run": 4})  # kept (as if alive), and the write goes on
+    assert odd.exists() and export.read_provenance_gpkg(target)["run"] == 4
 
 
 # --------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import subprocess
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
 import shapely
 from shapely.geometry import Point, Polygon
@@ -98,9 +99,9 @@ def rich() -> gpd.GeoDataFrame:
             "count": np.array([1, 2, 3, 4, 5], dtype=np.int64),
             "rank": pd.array([1, None, 3, 4, 5], dtype="Int64"),  # a nullable integer with a missing cell
             "flag": [True, False, True, False, True],
-            "when": pd.to_datetime(["2020-11-01", "2021-01-01", "2022-06-30", "2023-01-01", "2024-02-29"]),
+            "when": pd.to_datetime(["2020-11-01", None, "2022-06-30", "2023-01-01", "2024-02-29"]),  # with a NaT
         },
-        geometry=[hole, parts, None, Polygon(), Point(110.123456789, 20.987654321)],
+        geometry=[hole, parts, None, Polygon(), Point(110.123456789, 20.987654321, 12.3456789)],  # a z kept
         crs="EPSG:4326",
     )
 
@@ -128,7 +129,7 @@ def test_geos_writer_keeps_the_rfc7946_rules(tmp_path, rich):
     assert set(raw) == {"type", "provenance", "features"}  # no crs, no name
     ring, hole = (np.array(r) for r in raw["features"][0]["geometry"]["coordinates"])
     assert Polygon(ring).exterior.is_ccw and not Polygon(hole).exterior.is_ccw  # right-hand rule, holes clockwise
-    assert raw["features"][4]["geometry"]["coordinates"] == [110.123457, 20.987654]  # 6 decimals
+    assert raw["features"][4]["geometry"]["coordinates"] == [110.123457, 20.987654, 12.345679]  # 6 decimals, z kept
     assert [f["geometry"] for f in raw["features"][2:4]] == [None, {"type": "Polygon", "coordinates": []}]  # as GDAL
     props = raw["features"][0]["properties"]
     assert props["members"] == ["a", "b"] and json.loads(props["detail"]) == {"k": 1}
@@ -136,6 +137,7 @@ def test_geos_writer_keeps_the_rfc7946_rules(tmp_path, rich):
     assert [f["properties"]["rank"] for f in raw["features"]] == [1, None, 3, 4, 5]
     assert [f["properties"]["flag"] for f in raw["features"]][:2] == [True, False]
     assert raw["features"][0]["properties"]["when"].startswith("2020-11-01")
+    assert raw["features"][1]["properties"]["when"] is None  # NaT → null, as GDAL writes it
     assert raw["features"][1]["properties"]["name"] == "[1]"  # text that looks like JSON stays text
 
 
@@ -149,14 +151,25 @@ def test_a_layer_across_the_antimeridian_goes_through_gdal_and_is_split(tmp_path
 
 def test_fixed_tables_are_written_once_into_the_cache_and_read_back_alike(tmp_path, frame, monkeypatch):
     monkeypatch.setattr(export, "cache_dir", lambda: tmp_path / "cache")
+    written: list[str] = []
+    real = export._write_gpkg_table
+
+    def counting(frame, path, name):
+        written.append(name)
+        return real(frame, path, name)
+
+    monkeypatch.setattr(export, "_write_gpkg_table", counting)
     plans = {"plan__a__zones": frame.iloc[:1], "plan__a__points": frame.iloc[1:]}
     run = {"gaps": frame.iloc[1:].assign(value=7.0)}
     direct = export.write_gpkg({**run, **plans}, tmp_path / "direct.gpkg", provenance={"method": "test"})
+    written.clear()
     first = export.write_gpkg(run, tmp_path / "first.gpkg", provenance={"method": "test"}, fixed=plans)
     cached = list((tmp_path / "cache" / "gpkg").glob("*.gpkg"))
-    assert len(cached) == 1
-    again = export.write_gpkg(run, tmp_path / "again.gpkg", provenance={"method": "test"}, fixed=plans)
-    assert list((tmp_path / "cache" / "gpkg").glob("*.gpkg")) == cached  # read, not written again
+    assert len(cached) == 1 and sorted(written) == sorted(["gaps", *plans])
+    written.clear()
+    again = export.write_gpkg(run, tmp_path / "again.gpkg", provenance={"method": "test"},
+                              fixed={k: v.copy() for k, v in plans.items()})  # equal content, other objects
+    assert written == ["gaps"] and list((tmp_path / "cache" / "gpkg").glob("*.gpkg")) == cached  # plans copied
     for name in ("gaps", *plans):
         expect = export.read_gpkg(direct, name)
         for path in (first, again):
@@ -168,6 +181,20 @@ def test_fixed_tables_are_written_once_into_the_cache_and_read_back_alike(tmp_pa
     export.write_gpkg(run, tmp_path / "changed.gpkg", provenance={}, fixed=changed)
     assert len(list((tmp_path / "cache" / "gpkg").glob("*.gpkg"))) == 2  # new content, new entry
     assert export.read_gpkg(tmp_path / "changed.gpkg", "plan__a__points")["value"].tolist() == [9.0]
+
+
+@pytest.mark.parametrize("damage", ["empty", "not-sqlite", "truncated"])
+def test_a_damaged_cached_plan_file_is_written_again(tmp_path, frame, monkeypatch, damage):
+    monkeypatch.setattr(export, "cache_dir", lambda: tmp_path / "cache")
+    plans = {"plan__a__zones": frame.iloc[:1], "plan__a__points": frame.iloc[1:]}
+    export.write_gpkg({}, tmp_path / "first.gpkg", provenance={}, fixed=plans)
+    (cached,) = (tmp_path / "cache" / "gpkg").glob("*.gpkg")
+    raw = cached.read_bytes()
+    cached.write_bytes({"empty": b"", "not-sqlite": b"not a database " * 300, "truncated": raw[:4096]}[damage])
+    path = export.write_gpkg({}, tmp_path / "again.gpkg", provenance={}, fixed=plans)
+    assert set(pyogrio.list_layers(path)[:, 0]) == {*plans, "provenance"}
+    assert export.read_gpkg(path, "plan__a__zones")["members"].tolist() == [["海口市", "澄迈县"]]
+    assert set(pyogrio.list_layers(cached)[:, 0]) == set(plans)  # the entry is whole again
 
 
 def test_fixed_tables_without_a_writable_cache_are_written_directly(tmp_path, frame, monkeypatch, caplog):

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     imports the engine (≈ 0.1 s of collections over objects that live as long as the process);
     ``healthplan.cli._common`` turns it back on (``collect_from_here``).
     """
-    if argv is None:
+    if argv is None and "healthplan.cli._common" not in sys.modules:  # else nothing would turn it back on
         gc.disable()
     code = _run(argv)
     if argv is None:
