@@ -36,7 +36,7 @@ import pyogrio
 import pyogrio.errors
 import shapely
 
-from spatial import atomic
+from spatial import atomic, picklecache
 from spatial.errors import OutputError
 from spatial.provenance import jsonable
 from spatial.settings import cache_dir
@@ -445,7 +445,9 @@ def _copy_fixed_tables(tables: Mapping[str, gpd.GeoDataFrame], path: Path) -> di
                 for name, frame in tables.items():
                     _write_gpkg_table(frame, tmp, name)
                 _fsync(tmp)
+            picklecache.prune(cached.parent, "*.gpkg", keep=FIXED_TABLES_KEEP)
         shutil.copyfile(cached, path)
+        os.utime(cached)  # used now: the last to go when the folder is pruned
     except (OSError, OutputError, pyogrio.errors.DataSourceError) as exc:
         log.warning("could not use the cached plan tables (%s); writing them into %s", exc, path.name)
         path.unlink(missing_ok=True)
@@ -486,6 +488,8 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+#: Cached plan-table GeoPackages kept (the most recently used: one per region and plan version in use).
+FIXED_TABLES_KEEP: int = 16
 #: What the cached plan tables depend on besides their content: this module's code (the table writer),
 #: the JSON conversion it uses, and GDAL's version.
 _WRITER_IDENTITY: bytes = (Path(__file__).read_bytes() + (Path(__file__).parent / "provenance.py").read_bytes()

@@ -10,7 +10,9 @@ kernels: it is trusted as much as they are.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import pickle
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +39,8 @@ def load_or_build(path: Path, build: Callable[[], T], *, kind: type[T], what: st
             log.warning("cached %s unreadable (%s); rebuilding", what, exc)
             value = None
     if isinstance(value, kind):
+        with contextlib.suppress(OSError):  # used now: the last to go when the folder is pruned
+            os.utime(path)
         return value
     value = build()
     try:  # written aside and moved: a reader never sees half a file
@@ -48,3 +52,20 @@ def load_or_build(path: Path, build: Callable[[], T], *, kind: type[T], what: st
     except OSError as exc:
         log.warning("could not cache %s (%s)", what, exc)
     return value
+
+
+def prune(folder: Path, pattern: str, *, keep: int) -> list[Path]:
+    """Remove all but the ``keep`` most recently used files matching ``pattern`` in ``folder``; returns them.
+
+    Entries are named by digests of their inputs, so an edited input or a new library leaves the old entry
+    behind for good; this bounds what accumulates (used entries are touched when read).
+    """
+    with contextlib.suppress(OSError):
+        entries = sorted(folder.glob(pattern), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        removed = []
+        for old in entries[keep:]:
+            with contextlib.suppress(OSError):
+                old.unlink()
+                removed.append(old)
+        return removed
+    return []

@@ -538,6 +538,8 @@ def from_census(region: Region | str | int, *, network: Network | None = None, c
 #: Largest grid (raster cells over the region's bounds) whose census surface is cached: ≈ 70 bytes a populated
 #: cell on disk, so at most ≈ 140 MB an entry; larger grids are spread again (≈ 1 s per million cells).
 CACHE_MAX_CELLS: int = 2_000_000
+#: Census grids kept in the cache (the most recently used; the others are removed).
+CACHE_KEEP: int = 16
 #: Modules whose code shapes a census grid (a change to any of them means a new cache entry).
 _CENSUS_CODE = ("population", "census", "counties", "facilities", "regions")
 
@@ -565,8 +567,10 @@ def census_grid(region: Region, *, network: Network | None = None, cell_m: float
     if check_grid_size(region, cell_m) > CACHE_MAX_CELLS:
         return from_census(region, network=network, cell_m=cell_m)
     path = cache_dir() / "population" / f"census-{_census_digest(region, network, cell_m)}.pickle"
-    return picklecache.load_or_build(path, lambda: from_census(region, network=network, cell_m=cell_m),
+    grid = picklecache.load_or_build(path, lambda: from_census(region, network=network, cell_m=cell_m),
                                      kind=PopulationGrid, what=f"census grid of {region.name} at {cell_m:g} m")
+    picklecache.prune(path.parent, "census-*.pickle", keep=CACHE_KEEP)
+    return grid
 
 
 def _census_digest(region: Region, network: Network | None, cell_m: float) -> str:

@@ -59,3 +59,17 @@ def test_a_changed_boundary_file_is_read_again(tmp_path: Path, monkeypatch: pyte
     frame = boundaries.layer("test_counties", directory=src.parent)
     assert frame["name_zh"].iloc[0] == "三亚市" and frame["adcode"].dtype == "int64"
     boundaries._read.cache_clear()
+
+
+def test_prune_keeps_the_most_recently_used_entries(tmp_path: Path):
+    folder = tmp_path / "c"
+    paths = [folder / f"e{i}.pickle" for i in range(5)]
+    for i, path in enumerate(paths):
+        picklecache.load_or_build(path, lambda i=i: _frame(f"县{i}"), kind=gpd.GeoDataFrame, what="test frame")
+        os.utime(path, ns=(1_000_000_000 * (i + 1), 1_000_000_000 * (i + 1)))  # e0 oldest … e4 newest
+    picklecache.load_or_build(paths[0], lambda: _frame("never built"), kind=gpd.GeoDataFrame, what="test frame")
+    (folder / "other.txt").write_text("not an entry")
+    removed = picklecache.prune(folder, "*.pickle", keep=2)
+    assert sorted(p.name for p in removed) == ["e1.pickle", "e2.pickle", "e3.pickle"]
+    assert sorted(p.name for p in folder.iterdir()) == ["e0.pickle", "e4.pickle", "other.txt"]  # e0 was just read
+    assert picklecache.prune(tmp_path / "missing", "*.pickle", keep=1) == []
