@@ -49,15 +49,9 @@ from scipy.sparse.csgraph import dijkstra, reverse_cuthill_mckee
 from spatial import traveltime as tt
 from spatial.network import Network
 
-
-def _median_s(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Median wall time (s) of ``repeat`` calls of ``fn`` and the last result."""
-    times, out = [], None
-    for _ in range(max(repeat, 1)):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+# `healthplan bench` loads this file by path, so bench/ (with timing.py) is not on the path by itself
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import median_s  # noqa: E402
 
 
 @contextlib.contextmanager
@@ -116,15 +110,15 @@ def bench_vs_networkx(net: Network, sources: np.ndarray, repeat: int) -> dict[st
     tt.nearest_minutes(net, sources)  # prepare (and cache) our reverse graph, as g is prepared
     nx_times, our_times, cs_times = [], [], []
     for _ in range(max(repeat, 1)):
-        s, lengths = _median_s(lambda: nx.multi_source_dijkstra_path_length(g, src, weight="weight"), 1)
+        s, lengths = median_s(lambda: nx.multi_source_dijkstra_path_length(g, src, weight="weight"), 1)
         nx_times.append(s)
         for who in ((0, 1) if len(nx_times) % 2 else (1, 0)):  # take turns going first after networkx
             for _ in range(5):  # five in a row: the median is a warm-cache run, as for repeated queries
                 if who == 0:
-                    s, (ours, _) = _median_s(lambda: tt.nearest_minutes(net, sources), 1)
+                    s, (ours, _) = median_s(lambda: tt.nearest_minutes(net, sources), 1)
                     our_times.append(s)
                 else:
-                    s, cs = _median_s(lambda: csgraph_nearest(graph, sources), 1)
+                    s, cs = median_s(lambda: csgraph_nearest(graph, sources), 1)
                     cs_times.append(s)
     nx_min = np.full(net.n_nodes, np.inf)
     nx_min[np.fromiter(lengths.keys(), dtype=np.int64)] = np.fromiter(lengths.values(), dtype=np.float64)
@@ -154,8 +148,8 @@ def bench_pandana(net: Network, sources: np.ndarray, maxdist_min: float, repeat:
         p = prepare()
         return p, p.nearest_pois(maxdist_min, "facility", num_pois=1, include_poi_ids=True)
 
-    full_s, (p, _) = _median_s(full, repeat)
-    query_s, frame = _median_s(lambda: p.nearest_pois(maxdist_min, "facility", num_pois=1, include_poi_ids=True),
+    full_s, (p, _) = median_s(full, repeat)
+    query_s, frame = median_s(lambda: p.nearest_pois(maxdist_min, "facility", num_pois=1, include_poi_ids=True),
                                max(repeat, 3))
     minutes = frame[1].reindex(range(net.n_nodes)).to_numpy(dtype=np.float64)
     return {"full_s": full_s, "query_s": query_s, "minutes": minutes}
@@ -193,8 +187,8 @@ def bench_reach(net: Network, limit_min: float, n_sites: int, seed: int) -> dict
         same &= bool(np.array_equal(nodes, ref_nodes) and np.array_equal(mins, ref_mins))
         sizes.append(nodes.size)
     ms, cs_ms = np.array(times) * 1e3, np.array(cs_times) * 1e3
-    many_s, mat = _median_s(lambda: tt.reach_many(net, sites, limit_min), 3)
-    loop_s, _ = _median_s(lambda: [_csgraph_reach(graph, int(s), limit_min) for s in sites], 3)
+    many_s, mat = median_s(lambda: tt.reach_many(net, sites, limit_min), 3)
+    loop_s, _ = median_s(lambda: [_csgraph_reach(graph, int(s), limit_min) for s in sites], 3)
     return {
         "median_ms": float(np.median(ms)),
         "p90_ms": float(np.percentile(ms, 90)),
@@ -228,10 +222,10 @@ def bench_load(net: Network, network_dir: Path | None, repeat: int) -> float | N
     except ImportError:  # the network package's save/load not delivered
         return None
     if network_dir is not None:
-        return _median_s(lambda: load(network_dir), repeat)[0]
+        return median_s(lambda: load(network_dir), repeat)[0]
     with tempfile.TemporaryDirectory() as tmp:
         save(net, Path(tmp) / "net")
-        return _median_s(lambda: load(Path(tmp) / "net"), repeat)[0]
+        return median_s(lambda: load(Path(tmp) / "net"), repeat)[0]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -462,7 +456,7 @@ def run(
         tt.clear_caches(net)  # so that the call builds (and caches) the reverse graph again
         return tt.nearest_minutes(net, sources)
 
-    res["ours_with_prep_s"], _ = _median_s(cold, max(repeat, 5))
+    res["ours_with_prep_s"], _ = median_s(cold, max(repeat, 5))
     vs = bench_vs_networkx(net, sources, repeat)
     res["ours_s"], res["networkx_s"], ours_min = vs["ours_s"], vs["networkx_s"], vs["ours_minutes"]
     res["csgraph_s"] = vs["csgraph_s"]
